@@ -1,0 +1,156 @@
+package io.aebridge.export;
+
+import io.aebridge.graph.AssignedParameters;
+import io.aebridge.graph.AutoencoderGraph;
+import io.aebridge.graph.Endpoints;
+import io.aebridge.graph.ModelWeights;
+import io.aebridge.load.ModelLayout;
+import io.aebridge.spec.AutoencoderSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.tensorflow.Graph;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Exports trained weights as a SavedModel in the TF Serving layout {@code <root>/<name>/<version>/}.
+ *
+ * <p>The SavedModel is a clean inference graph rebuilt from the spec — no optimizer state, no training ops — with
+ * the three {@link Endpoints} signatures, tag {@code serve}. It is written into a {@code .tmp-} folder beside the
+ * versions and renamed into the next free version in one atomic step, so a crash or kill never leaves a partial
+ * version visible; a failed export deletes its temporary folder. Several exporters may run at once: a version
+ * taken by another is skipped.
+ */
+public final class SavedModelExporter {
+  /** Temporary folders older than this are debris of a killed export and are removed by the next export. */
+  static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
+  private static final int MAX_VERSION_RACES = 100;
+
+  private SavedModelExporter() {}
+
+  /** Where an export landed. */
+  public record Exported(Path directory, long version) {}
+
+  /** Exports into the next free version under {@code root/spec.name()}. */
+  public static Exported export(Path root, AutoencoderSpec spec, ModelWeights weights, ModelCard card)
+      throws IOException {
+    return export(root, spec, weights, card, () -> {});
+  }
+
+  /** As {@link #export(Path, AutoencoderSpec, ModelWeights, ModelCard)}, running {@code beforeRename} last. */
+  static Exported export(Path root, AutoencoderSpec spec, ModelWeights weights, ModelCard card,
+      Runnable beforeRename) throws IOException {
+    Path modelDir = root.resolve(spec.name());
+    Files.createDirectories(modelDir);
+    removeStaleTemporaries(modelDir);
+    Path temp = Files.createTempDirectory(modelDir, ModelLayout.TEMP_PREFIX + "export-");
+    try {
+      writeSavedModel(temp, spec, weights);
+      card.write(temp.resolve(ModelLayout.MODEL_CARD_FILE));
+      beforeRename.run();
+      for (int attempt = 0; attempt < MAX_VERSION_RACES; attempt++) {
+        long version = ModelLayout.nextVersion(modelDir);
+        Path target = modelDir.resolve(Long.toString(version));
+        try {
+          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+          return new Exported(target, version);
+        } catch (FileAlreadyExistsException | DirectoryNotEmptyException taken) {
+          // Another exporter claimed this version between our look and our rename: take the next one.
+        } catch (AtomicMoveNotSupportedException e) {
+          throw new IOException("Cannot rename " + temp + " atomically into " + target
+              + "; the models folder must be on one file system", e);
+        }
+      }
+      throw new IOException("Gave up finding a free version under " + modelDir + " after " + MAX_VERSION_RACES
+          + " concurrent exports");
+    } catch (IOException | RuntimeException | Error e) {
+      deleteRecursively(temp);
+      throw e;
+    }
+  }
+
+  /**
+   * Writes a SavedModel of {@code spec} holding {@code weights} into {@code dir} (which must be empty or absent).
+   * Exposed for tools that manage their own layout.
+   */
+  public static void writeSavedModel(Path dir, AutoencoderSpec spec, ModelWeights weights) throws IOException {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      AssignedParameters params = new AssignedParameters();
+      AutoencoderGraph model = AutoencoderGraph.build(tf, spec, params);
+      try (Session session = new Session(graph)) {
+        for (AssignedParameters.Slot slot : params.slots()) {
+          ModelWeights.Tensor value = weights.get(slot.variable().op().name());
+          if (!Shape.of(value.shape()).equals(slot.variable().shape())) {
+            throw new IllegalArgumentException("Weights for " + slot.variable().op().name() + " have shape "
+                + Shape.of(value.shape()) + ", the spec needs " + slot.variable().shape());
+          }
+          try (TFloat32 t = TFloat32.tensorOf(Shape.of(value.shape()), DataBuffers.of(value.values(), true, false))) {
+            session.runner().feed(slot.value(), t).addTarget(slot.assign()).run().close();
+          }
+        }
+        Signature serve = Signature.builder().key(Endpoints.SERVING_DEFAULT)
+            .input(Endpoints.INPUT, model.input()).output(Endpoints.RECONSTRUCTION, model.reconstruction())
+            .methodName(Endpoints.PREDICT_METHOD).build();
+        Signature encode = Signature.builder().key(Endpoints.ENCODE)
+            .input(Endpoints.INPUT, model.input()).output(Endpoints.CODE, model.code())
+            .methodName(Endpoints.PREDICT_METHOD).build();
+        Signature decode = Signature.builder().key(Endpoints.DECODE)
+            .input(Endpoints.CODE, model.codeInput()).output(Endpoints.RECONSTRUCTION, model.decoded())
+            .methodName(Endpoints.PREDICT_METHOD).build();
+        SavedModelBundle.exporter(dir.toString()).withSession(session)
+            .withFunctions(SessionFunction.create(serve, session), SessionFunction.create(encode, session),
+                SessionFunction.create(decode, session))
+            .export();
+      }
+    }
+  }
+
+  private static void removeStaleTemporaries(Path modelDir) throws IOException {
+    Instant cutoff = Instant.now().minus(STALE_TEMP_AGE);
+    try (Stream<Path> children = Files.list(modelDir)) {
+      for (Path child : (Iterable<Path>) children::iterator) {
+        if (child.getFileName().toString().startsWith(ModelLayout.TEMP_PREFIX)) {
+          FileTime modified = Files.getLastModifiedTime(child);
+          if (modified.toInstant().isBefore(cutoff)) {
+            deleteRecursively(child);
+          }
+        }
+      }
+    }
+  }
+
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package io.aebridge.graph;
+
+import io.aebridge.spec.Activation;
+import io.aebridge.spec.AutoencoderSpec;
+import io.aebridge.spec.ConvSpec;
+import io.aebridge.spec.DecoderMode;
+import io.aebridge.spec.ModelKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The forward ops of one autoencoder in one graph: input → code → reconstruction, plus a second decoder path from a
+ * fed code (the {@code decode} signature) that shares the decoder's weights.
+ *
+ * <p>Shapes (N = batch, dynamic): dense kinds take {@code input} as {@code [N, height·width·channels]}, the
+ * convolutional kind as {@code [N, height, width, channels]}; {@code code} is {@code [N, codeSize]} or
+ * {@code [N, h, w, codeSize]}; {@code reconstruction} and {@code logits} have the input's shape. The ops belong to
+ * the graph of the {@link Ops} given to {@link #build}; this object owns no native handle.
+ *
+ * @param input fed samples, op {@value Endpoints#INPUT_OP}
+ * @param codePreActivation the dense code layer before its activation (for the closed-form contractive penalty);
+ *     the code itself for the convolutional kind
+ * @param code the code, op {@value Endpoints#CODE_OP}
+ * @param logits the reconstruction before the output activation (BCE is computed from these)
+ * @param reconstruction the reconstruction, op {@value Endpoints#RECONSTRUCTION_OP}
+ * @param codeInput a fed code, op {@value Endpoints#CODE_INPUT_OP}
+ * @param decoded the decoder's output for {@code codeInput}, op {@value Endpoints#DECODED_OP}
+ * @param codeKernel the input→code weight matrix when the encoder is a single dense layer, for the Jacobian
+ * @param inputShape the input's static shape with a dynamic batch dimension
+ * @param codeShape the code's static shape with a dynamic batch dimension
+ */
+public record AutoencoderGraph(
+    Placeholder<TFloat32> input,
+    Operand<TFloat32> codePreActivation,
+    Operand<TFloat32> code,
+    Operand<TFloat32> logits,
+    Operand<TFloat32> reconstruction,
+    Placeholder<TFloat32> codeInput,
+    Operand<TFloat32> decoded,
+    Optional<Variable<TFloat32>> codeKernel,
+    Shape inputShape,
+    Shape codeShape) {
+
+  /** The static input shape of {@code spec}'s signatures, batch dimension unknown (-1). */
+  public static Shape inputShapeOf(AutoencoderSpec spec) {
+    return spec.kind() == ModelKind.CONVOLUTIONAL
+        ? Shape.of(Shape.UNKNOWN_SIZE, spec.height(), spec.width(), spec.channels())
+        : Shape.of(Shape.UNKNOWN_SIZE, spec.inputSize());
+  }
+
+  /** The static code shape of {@code spec}'s signatures, batch dimension unknown (-1). */
+  public static Shape codeShapeOf(AutoencoderSpec spec) {
+    long[] dims = new long[spec.codeShape().size() + 1];
+    dims[0] = Shape.UNKNOWN_SIZE;
+    for (int i = 0; i < spec.codeShape().size(); i++) {
+      dims[i + 1] = spec.codeShape().get(i);
+    }
+    return Shape.of(dims);
+  }
+
+  /**
+   * Adds the forward ops of {@code spec} to the graph behind {@code tf}.
+   *
+   * @param tf ops of the target graph (the graph must not be running)
+   * @param spec a validated spec
+   * @param params where the variables come from: fresh for training, assignable for export
+   */
+  public static AutoencoderGraph build(Ops tf, AutoencoderSpec spec, ParameterFactory params) {
+    Shape inputShape = inputShapeOf(spec);
+    Shape codeShape = codeShapeOf(spec);
+    Placeholder<TFloat32> input =
+        tf.withName(Endpoints.INPUT_OP).placeholder(TFloat32.class, Placeholder.shape(inputShape));
+    Placeholder<TFloat32> codeInput =
+        tf.withName(Endpoints.CODE_INPUT_OP).placeholder(TFloat32.class, Placeholder.shape(codeShape));
+    return spec.kind() == ModelKind.CONVOLUTIONAL
+        ? buildConvolutional(tf, spec, params, input, codeInput, inputShape, codeShape)
+        : buildDense(tf, spec, params, input, codeInput, inputShape, codeShape);
+  }
+
+  private static AutoencoderGraph buildDense(Ops tf, AutoencoderSpec spec, ParameterFactory params,
+      Placeholder<TFloat32> input, Placeholder<TFloat32> codeInput, Shape inputShape, Shape codeShape) {
+    Operand<TFloat32> h = input;
+    long width = spec.inputSize();
+    for (int i = 0; i < spec.encoderLayers().size(); i++) {
+      int units = spec.encoderLayers().get(i);
+      h = Layers.Dense.create(tf, params, "encoder_dense" + i, width, units, spec.encoderActivation(i)).apply(tf, h);
+      width = units;
+    }
+    Layers.Dense codeLayer =
+        Layers.Dense.create(tf, params, "encoder_code", width, spec.codeSize(), spec.codeActivation());
+    Operand<TFloat32> pre = codeLayer.preActivation(tf, h);
+    Operand<TFloat32> code = Layers.activate(tf, pre, spec.codeActivation());
+
+    List<Layers.Dense> decoder = new ArrayList<>();
+    width = spec.codeSize();
+    List<Integer> decoderLayers = spec.resolvedDecoderLayers();
+    for (int i = 0; i < decoderLayers.size(); i++) {
+      decoder.add(Layers.Dense.create(tf, params, "decoder_dense" + i, width, decoderLayers.get(i),
+          spec.decoderActivation(i)));
+      width = decoderLayers.get(i);
+    }
+    Layers.Dense output =
+        Layers.Dense.create(tf, params, "decoder_output", width, spec.inputSize(), Activation.LINEAR);
+    UnaryOperator<Operand<TFloat32>> decodeLogits = z -> {
+      Operand<TFloat32> y = z;
+      for (Layers.Dense layer : decoder) {
+        y = layer.apply(tf, y);
+      }
+      return output.preActivation(tf, y);
+    };
+    Optional<Variable<TFloat32>> codeKernel =
+        spec.encoderLayers().isEmpty() ? Optional.of(codeLayer.kernel()) : Optional.empty();
+    return finish(tf, spec, input, pre, code, decodeLogits, codeInput, codeKernel, inputShape, codeShape);
+  }
+
+  private static AutoencoderGraph buildConvolutional(Ops tf, AutoencoderSpec spec, ParameterFactory params,
+      Placeholder<TFloat32> input, Placeholder<TFloat32> codeInput, Shape inputShape, Shape codeShape) {
+    ConvSpec conv = spec.conv();
+    List<Integer> filters = conv.filters();
+    int stages = filters.size();
+    Operand<TFloat32> h = input;
+    Operand<TFloat32> pre = null;
+    long channels = spec.channels();
+    for (int i = 0; i < stages; i++) {
+      boolean last = i == stages - 1;
+      Layers.Conv layer = Layers.Conv.create(tf, params, "encoder_conv" + i, conv.kernelSize(), channels,
+          filters.get(i), last ? spec.codeActivation() : spec.activation());
+      h = Layers.maxPool(tf, layer.apply(tf, h), conv.poolSize());
+      channels = filters.get(i);
+    }
+    // The code is the last pooled map. No penalty needs a separate pre-activation for this kind (the contractive
+    // kind is dense), so the record's codePreActivation is the code itself.
+    pre = h;
+    Operand<TFloat32> code = h;
+
+    int[] heights = new int[stages + 1];
+    int[] widths = new int[stages + 1];
+    for (int s = 0; s <= stages; s++) {
+      heights[s] = conv.pooledSize(spec.height(), s);
+      widths[s] = conv.pooledSize(spec.width(), s);
+    }
+    List<UnaryOperator<Operand<TFloat32>>> decoderStages = new ArrayList<>();
+    int height = heights[stages];
+    int width = widths[stages];
+    channels = spec.codeSize();
+    for (int i = stages - 1; i >= 0; i--) {
+      int outH = height * conv.poolSize();
+      int outW = width * conv.poolSize();
+      String scope = "decoder_stage" + (stages - 1 - i);
+      if (conv.decoder() == DecoderMode.UPSAMPLE) {
+        Layers.Conv layer =
+            Layers.Conv.create(tf, params, scope, conv.kernelSize(), channels, filters.get(i), spec.activation());
+        decoderStages.add(z -> Layers.upsample(tf, layer.apply(tf, z), outH, outW));
+      } else {
+        Layers.ConvTranspose layer = Layers.ConvTranspose.create(tf, params, scope, conv.kernelSize(),
+            conv.poolSize(), channels, filters.get(i), outH, outW, spec.activation());
+        decoderStages.add(z -> layer.apply(tf, z));
+      }
+      height = outH;
+      width = outW;
+      channels = filters.get(i);
+    }
+    int grownHeight = height;
+    int grownWidth = width;
+    Layers.Conv output = Layers.Conv.create(tf, params, "decoder_output", conv.kernelSize(), channels,
+        spec.channels(), Activation.LINEAR);
+    UnaryOperator<Operand<TFloat32>> decodeLogits = z -> {
+      Operand<TFloat32> y = z;
+      for (UnaryOperator<Operand<TFloat32>> stage : decoderStages) {
+        y = stage.apply(y);
+      }
+      if (grownHeight != spec.height() || grownWidth != spec.width()) {
+        y = Layers.centreCrop(tf, y, grownHeight, grownWidth, spec.height(), spec.width());
+      }
+      return output.apply(tf, y);
+    };
+    return finish(tf, spec, input, pre, code, decodeLogits, codeInput, Optional.empty(), inputShape, codeShape);
+  }
+
+  private static AutoencoderGraph finish(Ops tf, AutoencoderSpec spec, Placeholder<TFloat32> input,
+      Operand<TFloat32> pre, Operand<TFloat32> code, UnaryOperator<Operand<TFloat32>> decodeLogits,
+      Placeholder<TFloat32> codeInput, Optional<Variable<TFloat32>> codeKernel, Shape inputShape, Shape codeShape) {
+    Operand<TFloat32> namedCode = tf.withName(Endpoints.CODE_OP).identity(code);
+    Operand<TFloat32> logits = decodeLogits.apply(namedCode);
+    Operand<TFloat32> reconstruction = tf.withName(Endpoints.RECONSTRUCTION_OP)
+        .identity(Layers.activate(tf, logits, spec.outputActivation()));
+    Operand<TFloat32> decoded = tf.withName(Endpoints.DECODED_OP)
+        .identity(Layers.activate(tf, decodeLogits.apply(codeInput), spec.outputActivation()));
+    return new AutoencoderGraph(input, pre, namedCode, logits, reconstruction, codeInput, decoded, codeKernel,
+        inputShape, codeShape);
+  }
+}

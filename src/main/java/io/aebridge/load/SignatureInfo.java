@@ -1,0 +1,70 @@
+package io.aebridge.load;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
+import org.tensorflow.proto.TensorShapeProto;
+
+/**
+ * A signature discovered from a SavedModel: key, inputs and outputs in the order the model lists them.
+ *
+ * @param key the signature key ({@code serving_default}, {@code encode}, {@code serve} …)
+ * @param methodName e.g. {@code tensorflow/serving/predict}
+ * @param inputs the inputs in declaration order
+ * @param outputs the outputs in declaration order
+ */
+public record SignatureInfo(String key, String methodName, List<TensorSpec> inputs, List<TensorSpec> outputs) {
+  public SignatureInfo {
+    inputs = List.copyOf(inputs);
+    outputs = List.copyOf(outputs);
+  }
+
+  static SignatureInfo of(String key, SignatureDef def) {
+    return new SignatureInfo(key, def.getMethodName(), specs(def.getInputsMap()), specs(def.getOutputsMap()));
+  }
+
+  private static List<TensorSpec> specs(Map<String, TensorInfo> infos) {
+    List<TensorSpec> out = new ArrayList<>();
+    infos.forEach((name, info) -> out.add(new TensorSpec(name, info.getName(), info.getDtype(), dims(info))));
+    return out;
+  }
+
+  private static long[] dims(TensorInfo info) {
+    TensorShapeProto shape = info.getTensorShape();
+    if (shape.getUnknownRank()) {
+      return null;
+    }
+    return shape.getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
+  }
+
+  public TensorSpec input(String name) {
+    return inputs.stream().filter(t -> t.key().equals(name)).findFirst().orElseThrow(() ->
+        new IllegalArgumentException("Signature '" + key + "' has no input '" + name + "'; inputs are "
+            + inputs.stream().map(TensorSpec::key).toList()));
+  }
+
+  /** The signature in {@code saved_model_cli show --all}'s layout. */
+  public String describe() {
+    StringBuilder b = new StringBuilder();
+    b.append("signature_def['").append(key).append("']:\n");
+    b.append("  The given SavedModel SignatureDef contains the following input(s):\n");
+    for (TensorSpec t : inputs) {
+      append(b, "inputs", t);
+    }
+    b.append("  The given SavedModel SignatureDef contains the following output(s):\n");
+    for (TensorSpec t : outputs) {
+      append(b, "outputs", t);
+    }
+    b.append("  Method name is: ").append(methodName).append('\n');
+    return b.toString();
+  }
+
+  private static void append(StringBuilder b, String side, TensorSpec t) {
+    b.append("    ").append(side).append("['").append(t.key()).append("'] tensor_info:\n");
+    b.append("        dtype: ").append(t.dtype()).append('\n');
+    b.append("        shape: ").append(t.shapeText()).append('\n');
+    b.append("        name: ").append(t.tensorName()).append('\n');
+  }
+}
