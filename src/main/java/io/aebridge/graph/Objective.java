@@ -98,7 +98,8 @@ public record Objective(
   public static Operand<TFloat32> jacobianSquaredNorm(Ops tf, AutoencoderGraph model, Activation codeActivation) {
     Variable<TFloat32> kernel = model.codeKernel().orElseThrow(() -> new IllegalArgumentException(
         "The closed-form Jacobian needs a one-layer dense encoder"));
-    Operand<TFloat32> columnNorms = tf.sum(tf.math.square(kernel), tf.constant(0));
+    // Read the variable through Identity: the gradient builder crashes on a second direct consumer of a ref edge.
+    Operand<TFloat32> columnNorms = tf.sum(tf.math.square(tf.identity(kernel)), tf.constant(0));
     Operand<TFloat32> gainSquared = switch (codeActivation) {
       case SIGMOID -> {
         Operand<TFloat32> h = model.code();

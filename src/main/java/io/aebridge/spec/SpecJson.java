@@ -161,7 +161,8 @@ public final class SpecJson {
     if (present(root, "training")) {
       b.training(training(object(root, "training")));
     }
-    return b.build();
+    // In JSON the kind is what the document says: a penalty block alone does not change it.
+    return b.kind(kind).build();
   }
 
   private static TrainingSpec training(ObjectNode t) {

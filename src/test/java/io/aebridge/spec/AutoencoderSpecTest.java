@@ -1,0 +1,122 @@
+package io.aebridge.spec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AutoencoderSpecTest {
+
+  private static SpecException rejects(String json) {
+    return assertThrows(SpecException.class, () -> SpecJson.parse(json));
+  }
+
+  @Test
+  void defaultsAreTheTutorialDemo() {
+    AutoencoderSpec spec = SpecJson.parse("{\"name\": \"demo\"}");
+    assertEquals(ModelKind.DENSE, spec.kind());
+    assertEquals(784, spec.inputSize());
+    assertEquals(32, spec.codeSize());
+    assertEquals(List.of(), spec.encoderLayers());
+    assertEquals(Activation.SIGMOID, spec.outputActivation());
+    assertEquals(LossKind.BCE, spec.resolvedLoss(true));
+    assertEquals(LossKind.MSE, spec.resolvedLoss(false));
+    assertEquals(OptimizerKind.ADAM, spec.training().optimizer());
+    assertEquals(256, spec.training().batchSize());
+  }
+
+  @Test
+  void layersAndNodesPerLayerShorthandGivesEncoderLayersAndMirroredDecoder() {
+    AutoencoderSpec spec = SpecJson.parse("{\"name\":\"d\",\"layers\":2,\"nodesPerLayer\":64,\"codeSize\":16}");
+    assertEquals(List.of(64, 64), spec.encoderLayers());
+    AutoencoderSpec deep = SpecJson.parse("{\"name\":\"deep\",\"encoderLayers\":[128,64],\"codeSize\":32}");
+    assertEquals(List.of(64, 128), deep.resolvedDecoderLayers());
+  }
+
+  @Test
+  void jsonRoundTripGivesAnEqualSpec() {
+    AutoencoderSpec spec = AutoencoderSpec.builder("rt").sparse(new SparsitySpec(1e-4, 0.05, 3.0))
+        .codeActivation(Activation.SIGMOID).encoderLayers(128).encoderActivations(Activation.TANH)
+        .corruption(CorruptionSpec.saltAndPepper(0.1)).build();
+    assertEquals(spec, SpecJson.parse(SpecJson.write(spec)));
+    AutoencoderSpec conv = AutoencoderSpec.builder("c").convolutional(ConvSpec.tutorial()).build();
+    assertEquals(conv, SpecJson.parse(SpecJson.write(conv)));
+  }
+
+  @Test
+  void codeSizeZeroNamesFieldValueAndRule() {
+    SpecException e = rejects("{\"name\":\"x\",\"codeSize\":0}");
+    assertEquals("codeSize", e.field());
+    assertEquals("codeSize: must be positive, found 0", e.getMessage());
+  }
+
+  @Test
+  void unknownFieldIsNamedWithTheKnownOnes() {
+    SpecException e = rejects("{\"name\":\"x\",\"codeSise\":32}");
+    assertEquals("codeSise", e.field());
+    assertTrue(e.getMessage().contains("not a known field") && e.getMessage().contains("codeSize"), e.getMessage());
+    SpecException nested = rejects("{\"name\":\"x\",\"training\":{\"epoch\":3}}");
+    assertEquals("training.epoch", nested.field());
+  }
+
+  @Test
+  void convKernelBiggerThanInputIsRejected() {
+    SpecException e = rejects(
+        "{\"name\":\"x\",\"kind\":\"convolutional\",\"inputShape\":[4,4,1],\"conv\":{\"filters\":[8],\"kernelSize\":5}}");
+    assertEquals("conv.kernelSize", e.field());
+    assertTrue(e.getMessage().contains("found 5") && e.getMessage().contains("4"), e.getMessage());
+  }
+
+  @Test
+  void tooManyConvStagesForTheInputIsRejected() {
+    SpecException e = rejects("{\"name\":\"x\",\"kind\":\"convolutional\",\"inputShape\":[8,8,1],"
+        + "\"conv\":{\"filters\":[8,8,8,8],\"kernelSize\":3}}");
+    assertEquals("conv.filters", e.field());
+  }
+
+  @Test
+  void klSparsityOnAReluCodeIsRejected() {
+    SpecException e = rejects("{\"name\":\"x\",\"kind\":\"sparse\",\"sparsity\":{\"klTarget\":0.05}}");
+    assertEquals("codeActivation", e.field());
+    assertTrue(e.getMessage().contains("\"relu\"") && e.getMessage().contains("sigmoid"), e.getMessage());
+  }
+
+  @Test
+  void kindPartsMustMatchTheKind() {
+    assertEquals("sparsity", rejects("{\"name\":\"x\",\"kind\":\"sparse\"}").field());
+    assertEquals("contractive", rejects("{\"name\":\"x\",\"contractive\":{\"weight\":0.1}}").field());
+    assertEquals("encoderLayers",
+        rejects("{\"name\":\"x\",\"kind\":\"contractive\",\"contractive\":{\"weight\":0.1},\"encoderLayers\":[64]}")
+            .field());
+  }
+
+  @Test
+  void badValuesAreNamed() {
+    assertEquals("training.batchSize", rejects("{\"name\":\"x\",\"training\":{\"batchSize\":0}}").field());
+    assertEquals("training.learningRate", rejects("{\"name\":\"x\",\"training\":{\"learningRate\":-1}}").field());
+    assertEquals("training.optimizer", rejects("{\"name\":\"x\",\"training\":{\"optimizer\":\"adamw\"}}").field());
+    assertEquals("corruption.amount",
+        rejects("{\"name\":\"x\",\"corruption\":{\"type\":\"masking\",\"amount\":1.5}}").field());
+    assertEquals("encoderLayers[1]", rejects("{\"name\":\"x\",\"encoderLayers\":[64,-3]}").field());
+    assertEquals("name", rejects("{\"name\":\"../evil\"}").field());
+    assertEquals("outputActivation", rejects("{\"name\":\"x\",\"loss\":\"bce\",\"outputActivation\":\"linear\"}").field());
+    SpecException activation = rejects("{\"name\":\"x\",\"activation\":\"swish\"}");
+    assertEquals("activation", activation.field());
+    assertTrue(activation.getMessage().contains("leaky_relu"), activation.getMessage());
+  }
+
+  @Test
+  void malformedJsonGivesLineAndColumn() {
+    SpecException e = rejects("{\"name\": \"x\",\n \"codeSize\": }");
+    assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+  }
+
+  @Test
+  void convCodeShapeFollowsThePooling() {
+    AutoencoderSpec conv = AutoencoderSpec.builder("c").convolutional(ConvSpec.tutorial()).build();
+    assertEquals(List.of(4, 4, 8), conv.codeShape());
+    assertEquals(8, conv.codeSize());
+  }
+}
