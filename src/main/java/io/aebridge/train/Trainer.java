@@ -23,6 +23,7 @@ import org.tensorflow.framework.optimizers.Optimizer;
 import org.tensorflow.framework.optimizers.RMSProp;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -40,6 +41,9 @@ public final class Trainer {
   /** Keras's Adam/RMSprop/AdaDelta epsilon (tensorflow-framework defaults to 1e-8). */
   static final float KERAS_EPSILON = 1e-7f;
   static final int EVALUATION_BATCH = 1000;
+
+  /** Session options for training; TensorFlow's defaults (all cores for intra- and inter-op work). */
+  static final ConfigProto SESSION_CONFIG = ConfigProto.newBuilder().build();
 
   private final AtomicBoolean cancelled = new AtomicBoolean();
 
@@ -78,7 +82,7 @@ public final class Trainer {
       AutoencoderGraph model = AutoencoderGraph.build(tf, spec, params);
       Objective objective = Objective.build(tf, model, spec, loss);
       Op step = optimizer(graph, training).minimize(objective.total(), "train");
-      Session session = new Session(graph);
+      Session session = new Session(graph, SESSION_CONFIG);
       try {
         TrainingHistory history = loop(spec, loss, split, validationInputs, session, model, objective, step, listener);
         return new TrainedModel(spec, loss, graph, session, model, objective, params.variables(), history);
@@ -196,7 +200,7 @@ public final class Trainer {
   static Optimizer optimizer(Graph graph, TrainingSpec training) {
     float lr = (float) training.learningRate();
     return switch (training.optimizer()) {
-      case ADAM -> new Adam(graph, lr, Adam.BETA_ONE_DEFAULT, Adam.BETA_TWO_DEFAULT, KERAS_EPSILON);
+      case ADAM -> new OrderedAdam(graph, lr, Adam.BETA_ONE_DEFAULT, Adam.BETA_TWO_DEFAULT, KERAS_EPSILON);
       case SGD -> new GradientDescent(graph, lr);
       case MOMENTUM -> new Momentum(graph, lr, 0.9f);
       case RMSPROP -> new RMSProp(graph, lr, 0.9f, 0f, KERAS_EPSILON, false);
