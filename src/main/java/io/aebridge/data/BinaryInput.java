@@ -126,7 +126,7 @@ final class BinaryInput implements Closeable {
     in.close();
   }
 
-  /** Reads {@code n} bytes into {@code dest}, part of a block of {@code total} bytes of {@code what} from {@code start}. */
+  /** Reads {@code n} bytes into {@code dest}: part of {@code total} bytes of {@code what} that began at {@code start}. */
   private void readFully(byte[] dest, int n, long start, long total, String what) throws IOException {
     int off = 0;
     while (off < n) {

@@ -117,7 +117,7 @@ class NpyFilesTest {
     Dataset d = NpyFiles.readImages(f);
 
     assertArrayEquals(new float[] {0f, 0.2f, 1f, 128 / 255f}, d.values(), 1e-7f);
-    assertArrayEquals(new float[] {0f, 51f, 255f, 128f}, NpyFiles.readFloatArray(f).data(), "readFloatArray: as stored");
+    assertArrayEquals(new float[] {0f, 51f, 255f, 128f}, NpyFiles.readFloatArray(f).data(), "as stored");
   }
 
   @Test
