@@ -29,8 +29,8 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 /**
  * Reads folders of images (PNG and every other format {@link ImageIO} reads) and writes PNGs.
  *
- * <p>Pixel values are scaled to [0,1] by the format's bit depth (8-bit: value/255). Grey values are read as stored,
- * with no gamma conversion. Stateless and thread-safe.
+ * <p>Pixel values are scaled to [0,1] by the format's bit depth: an 8-bit value {@code v} becomes {@code v / 255f},
+ * the same float the NPY and IDX readers give. Grey values are read as stored, with no gamma conversion. Stateless and thread-safe.
  */
 public final class ImageFolder {
 
@@ -216,24 +216,24 @@ public final class ImageFolder {
         && Arrays.stream(model.getComponentSize()).allMatch(bits -> bits <= 16);
     if (components && type == ColorSpace.TYPE_GRAY) {
       float[] values = new float[height * width];
-      float scale = 1f / ((1 << model.getComponentSize(0)) - 1);
+      float max = (1 << model.getComponentSize(0)) - 1;
       for (int y = 0, i = 0; y < height; y++) {
         for (int x = 0; x < width; x++) {
-          values[i++] = raster.getSample(x, y, 0) * scale;
+          values[i++] = raster.getSample(x, y, 0) / max;
         }
       }
       return new Pixels(file, height, width, 1, values, false);
     }
     float[] values = new float[height * width * 3];
     if (components && model.getColorSpace().isCS_sRGB() && model.getNumColorComponents() == 3) {
-      float[] scale = new float[3];
+      float[] max = new float[3];
       for (int b = 0; b < 3; b++) {
-        scale[b] = 1f / ((1 << model.getComponentSize(b)) - 1);
+        max[b] = (1 << model.getComponentSize(b)) - 1;
       }
       for (int y = 0, i = 0; y < height; y++) {
         for (int x = 0; x < width; x++) {
           for (int b = 0; b < 3; b++) {
-            values[i++] = raster.getSample(x, y, b) * scale[b];
+            values[i++] = raster.getSample(x, y, b) / max[b];
           }
         }
       }

@@ -22,6 +22,11 @@ class ImageFolderTest {
 
   @TempDir Path dir;
 
+  /** What every reader makes of the 8-bit value {@code v}. */
+  private static float level(int v) {
+    return v / 255f;
+  }
+
   /** A grey image whose pixels are all {@code value}. */
   private Path grey(String name, int height, int width, float value) throws IOException {
     float[] pixels = new float[height * width];
@@ -75,8 +80,8 @@ class ImageFolderTest {
     Dataset auto = ImageFolder.read(dir, Mode.AUTO);
     Dataset rgb = ImageFolder.read(dir, Mode.RGB);
 
-    assertEquals(new Dataset(new float[] {1, 1, 1, 1, 51 * LEVEL, 51 * LEVEL, 51 * LEVEL, 51 * LEVEL,
-        102 * LEVEL, 102 * LEVEL, 102 * LEVEL, 102 * LEVEL}, 3, 2, 2, 1, null, "-"), auto);
+    assertEquals(new Dataset(new float[] {1, 1, 1, 1, level(51), level(51), level(51), level(51),
+        level(102), level(102), level(102), level(102)}, 3, 2, 2, 1, null, "-"), auto);
     assertEquals(dir.toString(), auto.source());
     assertEquals(3, rgb.channels());
     assertEquals(auto.values()[4], rgb.values()[12]);
@@ -92,9 +97,9 @@ class ImageFolderTest {
     Dataset greyMode = ImageFolder.read(dir, Mode.GREY);
 
     assertEquals(3, auto.channels());
-    assertArrayEquals(new float[] {153 * LEVEL, 153 * LEVEL, 153 * LEVEL, 1f, 51 * LEVEL, 0f}, auto.values());
+    assertArrayEquals(new float[] {level(153), level(153), level(153), 1f, level(51), 0f}, auto.values());
     assertEquals(1, greyMode.channels());
-    assertArrayEquals(new float[] {153 * LEVEL, 0.299f + 0.587f * 51 * LEVEL}, greyMode.values(), 1e-6f);
+    assertArrayEquals(new float[] {level(153), 0.299f + 0.587f * level(51)}, greyMode.values(), 1e-6f);
   }
 
   @Test
@@ -104,7 +109,7 @@ class ImageFolderTest {
     Dataset d = ImageFolder.readPng(dir.resolve("g.png"));
 
     assertEquals(1, d.channels());
-    assertArrayEquals(new float[] {51 * LEVEL, 1f}, d.values());
+    assertArrayEquals(new float[] {level(51), 1f}, d.values());
   }
 
   @Test
