@@ -65,20 +65,11 @@ final class BinaryInput implements Closeable {
   /** Reads {@code count} elements of {@code type}, converting each to float. */
   float[] readFloats(int count, ElementType type, ByteOrder order, String what) throws IOException {
     float[] out = new float[count];
-    long start = position;
-    long total = (long) count * type.size;
-    int perChunk = CHUNK_BYTES / type.size;
-    byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, total)];
-    ByteBuffer buffer = ByteBuffer.wrap(chunk).order(order);
-    for (int done = 0; done < count; ) {
-      int n = Math.min(count - done, perChunk);
-      readFully(chunk, n * type.size, start, total, what);
-      buffer.clear();
-      for (int i = 0; i < n; i++) {
-        out[done + i] = type.readFloat(buffer);
+    readElements(count, type, order, what, (buffer, first, n) -> {
+      for (int i = first; i < first + n; i++) {
+        out[i] = type.readFloat(buffer);
       }
-      done += n;
-    }
+    });
     return out;
   }
 
@@ -86,25 +77,38 @@ final class BinaryInput implements Closeable {
   int[] readInts(int count, ElementType type, ByteOrder order, String what) throws IOException {
     int[] out = new int[count];
     long start = position;
+    readElements(count, type, order, what, (buffer, first, n) -> {
+      for (int i = first; i < first + n; i++) {
+        long value = type.readLong(buffer);
+        if (value != (int) value) {
+          throw new DataFormatException(path, at(start + (long) i * type.size),
+              "values of " + what + " in the int range", Long.toString(value));
+        }
+        out[i] = (int) value;
+      }
+    });
+    return out;
+  }
+
+  /** Decodes {@code n} elements from {@code buffer} into elements {@code first ..} of the output. */
+  private interface ChunkDecoder {
+    void decode(ByteBuffer buffer, int first, int n) throws DataFormatException;
+  }
+
+  /** Reads {@code count} elements chunk by chunk, so no second copy of the data is ever held as bytes. */
+  private void readElements(int count, ElementType type, ByteOrder order, String what, ChunkDecoder decoder)
+      throws IOException {
+    long start = position;
     long total = (long) count * type.size;
     int perChunk = CHUNK_BYTES / type.size;
     byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, total)];
     ByteBuffer buffer = ByteBuffer.wrap(chunk).order(order);
-    for (int done = 0; done < count; ) {
-      int n = Math.min(count - done, perChunk);
+    for (int done = 0, n; done < count; done += n) {
+      n = Math.min(count - done, perChunk);
       readFully(chunk, n * type.size, start, total, what);
       buffer.clear();
-      for (int i = 0; i < n; i++) {
-        long value = type.readLong(buffer);
-        if (value != (int) value) {
-          throw new DataFormatException(path, at(start + (long) (done + i) * type.size),
-              "a " + what + " value in the int range", Long.toString(value));
-        }
-        out[done + i] = (int) value;
-      }
-      done += n;
+      decoder.decode(buffer, done, n);
     }
-    return out;
   }
 
   /** Fails unless the data ends here: bytes beyond what the header describes mean the shape is wrong. */
@@ -126,7 +130,7 @@ final class BinaryInput implements Closeable {
     in.close();
   }
 
-  /** Reads {@code n} bytes into {@code dest}: part of {@code total} bytes of {@code what} that began at {@code start}. */
+  /** Reads {@code n} bytes into {@code dest}: part of {@code total} bytes of {@code what} from {@code start}. */
   private void readFully(byte[] dest, int n, long start, long total, String what) throws IOException {
     int off = 0;
     while (off < n) {

@@ -14,6 +14,8 @@ import java.util.Objects;
  */
 public class DataFormatException extends IOException {
 
+  private static final long serialVersionUID = 1L;
+
   private final transient Path path;
   private final String location;
 

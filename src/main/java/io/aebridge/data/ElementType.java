@@ -1,6 +1,7 @@
 package io.aebridge.data;
 
 import java.nio.ByteBuffer;
+import java.util.Locale;
 
 /** The numeric element types the binary readers (NPY, IDX) decode; byte order comes from the buffer. */
 enum ElementType {
@@ -50,6 +51,6 @@ enum ElementType {
 
   @Override
   public String toString() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT);
   }
 }

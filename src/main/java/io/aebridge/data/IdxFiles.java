@@ -1,6 +1,7 @@
 package io.aebridge.data;
 
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -39,11 +40,7 @@ public final class IdxFiles {
       String what = header.describe();
       float[] values = in.readFloats(count, header.type, ByteOrder.BIG_ENDIAN, what);
       in.expectEnd(what);
-      if (header.type == ElementType.UINT8) {
-        for (int i = 0; i < values.length; i++) {
-          values[i] /= 255f;
-        }
-      }
+      Shapes.toUnitIntervalIfBytes(values, header.type);
       return Shapes.images(values, header.shape, file, in.at(3));
     }
   }
@@ -81,9 +78,10 @@ public final class IdxFiles {
     try {
       InputStream in = gzip ? new GZIPInputStream(raw, BUFFER_BYTES) : new BufferedInputStream(raw, BUFFER_BYTES);
       return new BinaryInput(in, file, gzip);
-    } catch (ZipException e) {
+    } catch (ZipException | EOFException e) {
       raw.close();
-      throw new DataFormatException(file, "byte 0", "gzip data (the name ends in .gz)", e.getMessage(), e);
+      throw new DataFormatException(file, "byte 0", "gzip data (the name ends in .gz)",
+          String.valueOf(e.getMessage()), e);
     } catch (IOException | RuntimeException e) {
       raw.close();
       throw e;

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -30,7 +31,8 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  * Reads folders of images (PNG and every other format {@link ImageIO} reads) and writes PNGs.
  *
  * <p>Pixel values are scaled to [0,1] by the format's bit depth: an 8-bit value {@code v} becomes {@code v / 255f},
- * the same float the NPY and IDX readers give. Grey values are read as stored, with no gamma conversion. Stateless and thread-safe.
+ * the same float the NPY and IDX readers give. Grey values are read as stored, with no gamma conversion. Stateless
+ * and thread-safe.
  */
 public final class ImageFolder {
 
@@ -257,7 +259,7 @@ public final class ImageFolder {
   private static List<String> readableFormats() {
     TreeSet<String> names = new TreeSet<>();
     for (String suffix : ImageIO.getReaderFileSuffixes()) {
-      names.add(suffix.toLowerCase(java.util.Locale.ROOT));
+      names.add(suffix.toLowerCase(Locale.ROOT));
     }
     return List.copyOf(names);
   }

@@ -83,12 +83,7 @@ public final class NpyFiles {
   public static Dataset readImages(Path file) throws IOException {
     try (BinaryInput in = open(file)) {
       Header header = readHeader(in);
-      float[] values = readData(in, header);
-      if (header.type == ElementType.UINT8) {
-        for (int i = 0; i < values.length; i++) {
-          values[i] /= 255f;
-        }
-      }
+      float[] values = Shapes.toUnitIntervalIfBytes(readData(in, header), header.type);
       return Shapes.images(values, header.shape, file, in.at(header.shapeOffset));
     }
   }

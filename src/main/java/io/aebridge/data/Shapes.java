@@ -51,6 +51,16 @@ final class Shapes {
     return new Dataset(values, count, height, width, channels, null, path.toString());
   }
 
+  /** Scales uint8 values to [0,1] in place ({@code v / 255f}); values of other types stay as stored. */
+  static float[] toUnitIntervalIfBytes(float[] values, ElementType type) {
+    if (type == ElementType.UINT8) {
+      for (int i = 0; i < values.length; i++) {
+        values[i] /= 255f;
+      }
+    }
+    return values;
+  }
+
   /** The label count of a {@code [N]} or {@code [N, 1]} array. */
   static int labelCount(long[] shape, Path path, String location) throws DataFormatException {
     if (shape.length == 1 || (shape.length == 2 && shape[1] == 1)) {

@@ -154,6 +154,13 @@ class IdxFilesTest {
   }
 
   @Test
+  void emptyGzFileIsNamed() throws IOException {
+    Path f = file("empty.gz", new byte[0]);
+
+    assertFormatError(f, "byte 0", () -> IdxFiles.readLabels(f), "gzip data (the name ends in .gz)");
+  }
+
+  @Test
   void extraBytesAreAShapeMismatch() throws IOException {
     Path f = file("long.idx", concat(LABELS, bytes(1)));
 

@@ -267,7 +267,7 @@ class NpyFilesTest {
     assertFormatError(floatLabels, "byte " + (10 + dict.indexOf("'<f4'")), () -> NpyFiles.readLabels(floatLabels),
         "an integer dtype", "found '<f4'");
     assertFormatError(bigLabels, "byte " + (big.length - 8), () -> NpyFiles.readLabels(bigLabels),
-        "value in the int range", "found 1099511627776");
+        "in the int range", "found 1099511627776");
   }
 
   @Test
