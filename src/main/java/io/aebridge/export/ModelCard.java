@@ -6,6 +6,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.aebridge.data.Dataset;
+import io.aebridge.data.Fingerprints;
+import io.aebridge.load.BuildInfo;
+import io.aebridge.spec.AutoencoderSpec;
+import io.aebridge.spec.SpecJson;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -41,9 +50,36 @@ public record ModelCard(
   static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
       .findAndRegisterModules();
 
-  public void write(Path file) throws IOException {
-    Files.writeString(file, MAPPER.writeValueAsString(this));
+  /**
+   * The card of a freshly trained model.
+   *
+   * @param history the training history (any Jackson-serialisable value)
+   * @param trainingData the data the model was trained on, fingerprinted
+   */
+  public static ModelCard create(AutoencoderSpec spec, String loss, long parameterCount, Object history,
+      Dataset trainingData, Map<String, String> signatures) {
+    BuildInfo build = BuildInfo.current();
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("source", trainingData.source());
+    data.put("samples", trainingData.count());
+    data.put("shape", List.of(trainingData.height(), trainingData.width(), trainingData.channels()));
+    data.put("sha256", Fingerprints.sha256(trainingData));
+    Map<String, String> versions = new LinkedHashMap<>();
+    versions.put("aebridge", build.projectVersion());
+    versions.put("tensorflowJava", build.tensorflowJavaVersion());
+    versions.put("tensorflowRuntime", build.tensorflowRuntimeVersion());
+    versions.put("java", build.javaVersion());
+    return new ModelCard(SCHEMA_VERSION, spec.name(), Instant.now().toString(), SpecJson.toTree(spec), loss,
+        parameterCount, toJson(history), data, null, versions, signatures);
   }
+
+  /** Writes the card to {@code file} through a temporary file and a rename, so readers never see half a card. */
+  public void write(Path file) throws IOException {
+    Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(temp, MAPPER.writeValueAsString(this));
+    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
 
   public static ModelCard read(Path file) throws IOException {
     return MAPPER.readValue(file.toFile(), ModelCard.class);
