@@ -3,15 +3,26 @@ package io.aebridge.load;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.types.TFloat32;
 
 /**
  * A SavedModel loaded with tag {@code serve}, from Java or Python alike. Signatures are read from the model itself
@@ -31,6 +42,9 @@ public final class LoadedModel implements AutoCloseable {
   private final SavedModelBundle bundle;
   private final Map<String, SignatureInfo> signatures;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Guards {@link #jacobianOps}: analysis ops are added to the graph at most once per signature. */
+  private final Object analysisLock = new Object();
+  private final Map<String, JacobianOps> jacobianOps = new HashMap<>();
 
   private LoadedModel(Path path, SavedModelBundle bundle, Map<String, SignatureInfo> signatures) {
     this.path = path;
@@ -147,6 +161,114 @@ public final class LoadedModel implements AutoCloseable {
       return outputs;
     } finally {
       fed.forEach(Tensor::close);
+    }
+  }
+
+  /**
+   * Exact per-sample Frobenius norms {@code ‖∂y/∂x‖_F} of signature {@code key}'s output {@code y} with respect to
+   * its input {@code x}, for analysis tools (the evaluator's contractive figure).
+   *
+   * <p>For each of the K output values per sample (K = product of the output's non-batch dimensions, which must be
+   * fixed in the signature) it runs the gradient of {@code Σ_batch y_j} with respect to {@code x}: row j of every
+   * sample's Jacobian, since samples do not interact. So the cost is K forward+backward passes over the batch —
+   * keep K and the batch small (the evaluator caps K at 256 and the batch at a few hundred samples).
+   *
+   * <p>Thread-safety and side effect: the first call for a signature adds gradient ops to this model's graph
+   * (once, under a lock; later calls reuse them). The signatures and {@link #run} are unaffected, but a graph must
+   * not change while it runs: do not call this on a model that is serving traffic — load a separate copy for
+   * analysis.
+   *
+   * @param key a signature with exactly one float32 input of rank ≥ 2 and one float32 output, e.g. {@code encode}
+   * @param input a batch for that input, {@code [N, …]}
+   * @return {@code N} norms, one per sample
+   * @throws SignatureNotFoundException for an unknown key
+   * @throws InvalidInputException when {@code input} does not fit the signature
+   * @throws IllegalArgumentException when the signature does not have one float input and one float output of
+   *     known per-sample size
+   */
+  public double[] jacobianFrobeniusNorms(String key, HostTensor input) {
+    SignatureInfo info = signature(key);
+    if (info.inputs().size() != 1 || info.outputs().size() != 1) {
+      throw new IllegalArgumentException("Jacobian needs a signature with one input and one output; '" + key
+          + "' has inputs " + info.inputs() + " and outputs " + info.outputs());
+    }
+    TensorSpec in = info.inputs().get(0);
+    TensorSpec out = info.outputs().get(0);
+    if (in.dtype() != DataType.DT_FLOAT || out.dtype() != DataType.DT_FLOAT) {
+      throw new IllegalArgumentException("Jacobian needs float32 input and output; '" + key + "' has " + in + " → "
+          + out);
+    }
+    if (!in.rankKnown() || in.shape().length < 2) {
+      throw new IllegalArgumentException("Jacobian needs an input of rank ≥ 2 ([batch, …]); '" + key + "' has " + in);
+    }
+    if (!out.rankKnown() || out.shape().length < 1
+        || Arrays.stream(out.shape()).skip(1).anyMatch(d -> d < 0)) {
+      throw new IllegalArgumentException("Jacobian needs an output with fixed per-sample dimensions; '" + key
+          + "' has " + out);
+    }
+    if (input.dtype() != DataType.DT_FLOAT) {
+      throw new InvalidInputException("Input '" + in.key() + "' of signature '" + key + "' expects " + in.dtype()
+          + ", got " + input.dtype());
+    }
+    if (!in.accepts(input.shape())) {
+      throw new InvalidInputException("Input '" + in.key() + "' of signature '" + key + "' expects shape "
+          + in.shapeText() + ", got " + Arrays.toString(input.shape()));
+    }
+    long units = Arrays.stream(out.shape()).skip(1).reduce(1, Math::multiplyExact);
+    JacobianOps ops = jacobianOps(key, in, out, Math.toIntExact(units));
+    int samples = Math.toIntExact(input.shape()[0]);
+    double[] squared = new double[samples];
+    float[] selector = new float[ops.units()];
+    try (Tensor x = input.toTensor()) {
+      for (int j = 0; j < ops.units(); j++) {
+        Arrays.fill(selector, 0f);
+        selector[j] = 1f;
+        try (TFloat32 w = TFloat32.tensorOf(Shape.of(ops.units()), DataBuffers.of(selector, true, false));
+            Result result = bundle.session().runner().feed(ops.input(), x).feed(ops.selector(), w)
+                .fetch(ops.squaredRowNorms()).run()) {
+          TFloat32 rows = (TFloat32) result.get(0);
+          for (int i = 0; i < samples; i++) {
+            squared[i] += rows.getFloat(i);
+          }
+        }
+      }
+    }
+    for (int i = 0; i < samples; i++) {
+      squared[i] = Math.sqrt(squared[i]);
+    }
+    return squared;
+  }
+
+  /**
+   * The ops behind {@link #jacobianFrobeniusNorms}: a fed one-hot {@code selector} over the K output values, the
+   * gradient of {@code Σ_batch Σ_j selector_j·y_j} with respect to the input, and its squared norm per sample.
+   */
+  private record JacobianOps(Output<TFloat32> input, Placeholder<TFloat32> selector,
+      Operand<TFloat32> squaredRowNorms, int units) {}
+
+  private JacobianOps jacobianOps(String key, TensorSpec in, TensorSpec out, int units) {
+    synchronized (analysisLock) {
+      checkOpen();
+      JacobianOps cached = jacobianOps.get(key);
+      if (cached != null) {
+        return cached;
+      }
+      Graph graph = bundle.graph();
+      Ops tf = Ops.create(graph).withSubScope("aebridge_jacobian_" + key.replaceAll("[^A-Za-z0-9_.-]", "_"));
+      Output<TFloat32> x = graph.outputOrThrow(in.tensorName()).expect(TFloat32.class);
+      Output<TFloat32> y = graph.outputOrThrow(out.tensorName()).expect(TFloat32.class);
+      Placeholder<TFloat32> selector = tf.withName("selector")
+          .placeholder(TFloat32.class, Placeholder.shape(Shape.of(units)));
+      Operand<TFloat32> flat = tf.reshape(y, tf.constant(new long[] {-1, units}));
+      Operand<TFloat32> selected = tf.reduceSum(tf.math.mul(flat, selector), tf.constant(new int[] {0, 1}));
+      Output<TFloat32> dx = tf.gradients(selected, List.of(x)).dy(0);
+      int[] sampleAxes = new int[in.shape().length - 1];
+      Arrays.setAll(sampleAxes, i -> i + 1);
+      Operand<TFloat32> squared = tf.withName("squared_row_norms")
+          .reduceSum(tf.math.square(dx), tf.constant(sampleAxes));
+      JacobianOps ops = new JacobianOps(x, selector, squared, units);
+      jacobianOps.put(key, ops);
+      return ops;
     }
   }
 
