@@ -15,7 +15,7 @@ import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
 
 @Command(name = "aebridge", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    subcommands = {QuickstartCommand.class, TrainCommand.class, InspectCommand.class,
+    subcommands = {QuickstartCommand.class, TrainCommand.class, EvaluateCommand.class, InspectCommand.class,
         CommandLine.HelpCommand.class},
     description = {
         "AE Bridge: train autoencoders with TensorFlow Java, move SavedModels between Python and Java, serve them.",

@@ -48,8 +48,12 @@ final class QuickstartCommand implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "Exported %s version %d to %s (held-out %s %.4f)%n", spec.name(),
           outcome.version(), version, outcome.loss(), outcome.history().last().valLoss());
     }
-    List<String> models = ModelLayout.modelNames(this.models);
-    System.out.println("Models under " + this.models + ": " + models);
+    Mnist.Split mnist = Mnist.load(main.home());
+    Path reportDir = Evaluation.defaultOut(version);
+    System.out.println(Evaluation.run(version, mnist.train(), mnist.test(), reportDir).toText());
+    System.out.println("Reconstructions (originals / autoencoder / PCA) and the loss curve: " + reportDir);
+    List<String> names = ModelLayout.modelNames(models);
+    System.out.println("Models under " + models + ": " + names);
     return 0;
   }
 }
