@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "aebridge", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     subcommands = {QuickstartCommand.class, TrainCommand.class, EvaluateCommand.class, InspectCommand.class,
-        GoldensCommand.class,
+        GoldensCommand.class, QualityCommand.class,
         CommandLine.HelpCommand.class},
     description = {
         "AE Bridge: train autoencoders with TensorFlow Java, move SavedModels between Python and Java, serve them.",
