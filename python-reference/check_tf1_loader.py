@@ -73,16 +73,21 @@ def main(argv=None):
                     help="golden folders (default: every tests/fixtures/python/*/ with a manifest.json)")
     ap.add_argument("--atol", type=float, default=1e-5)
     ap.add_argument("--jobs", type=int, default=2, help="saved_model_cli processes at once (default 2)")
+    ap.add_argument("--signatures", default="", metavar="LIST",
+                    help="check only these signatures (comma-separated), e.g. serving_default; default: all")
     args = ap.parse_args(argv)
     folders = args.goldens or sorted(p.parent for p in (REPO / "tests/fixtures/python").glob("*/manifest.json"))
     if not folders:
         print("no goldens found under tests/fixtures/python; run python-reference/regenerate.sh")
         return 1
     cli = cli_path()
+    only = {s for s in args.signatures.split(",") if s}
     jobs = []
     for g in folders:
         manifest = json.loads((g / "manifest.json").read_text())
         for sig in sorted(manifest["signatures"]):
+            if only and sig not in only:
+                continue
             jobs.append((g, manifest, sig))
     passed = failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:

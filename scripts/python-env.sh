@@ -24,8 +24,21 @@ if [[ -x $py && -f $stamp && $(cat "$stamp") == "$want" ]]; then
   exit 0
 fi
 
+# One installer at a time (e.g. two test JVMs starting together): lock this script file, then look again.
+exec 9<"$0"
+flock 9
+if [[ -x $py && -f $stamp && $(cat "$stamp") == "$want" ]]; then
+  echo "$py"
+  exit 0
+fi
+
 if ! command -v "$base_python" >/dev/null; then
   echo "python-env: '$base_python' not found; install Python 3.9-3.12 (e.g. apt-get install python3 python3-venv)" >&2
+  exit 1
+fi
+if ! "$base_python" -c 'import sys; sys.exit(not ((3, 9) <= sys.version_info[:2] <= (3, 12)))'; then
+  echo "python-env: tensorflow-cpu 2.18 needs Python 3.9-3.12, '$base_python' is $("$base_python" --version 2>&1);" \
+    "set PYTHON_ENV_PYTHON to another interpreter" >&2
   exit 1
 fi
 if [[ ! -x $py ]]; then
