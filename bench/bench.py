@@ -1,0 +1,850 @@
+#!/usr/bin/env python3
+"""AE Bridge benchmark harness: measures us and the alternatives on this machine, in one run, and prints ratios.
+
+Run through bench/run.sh, which installs what this needs first:
+
+    bench/run.sh quick        # ~2-3 minutes: every part once, short (the smoke step of tests/run-all.sh)
+    bench/run.sh full         # 20-40 minutes: the figures for the README; saved to bench/results/full-<date>.*
+
+Parts (--only picks some; each prints its own table, and all of them land in one JSON/CSV):
+
+  matmul   the machine's measured float32 matmul GFLOP/s (TF Java session, TF Python, numpy), the physical
+           reference: compute-bound training samples/s = best GFLOP/s / (6 x MACs per sample), where 6 x MACs is
+           the forward + backward FLOPs (for dense layers, MACs = weights, so 6 x parameters).
+  train    the Java trainer (io.aebridge.bench.BenchMain train) vs Keras fit() (bench/keras_train.py) on the same
+           model, data, batch size, epochs and threads; steady-state samples/s (epochs after the first) and the
+           held-out loss of both. Models: dense 784-32-784, deep 784-128-64-32-64-128-784, conv 16-8-8 upsampling.
+  serve    our server (`./aebridge serve`) vs the Python server a user would write (bench/py_server.py: FastAPI +
+           uvicorn and/or Flask + gunicorn, same SavedModel, TF 2.18) under wrk: single-sample :predict JSON at 1,
+           16 and 64 connections (req/s, p50, p99); our OIP V2 JSON and binary paths; batching on vs off; RSS after
+           warm-up and after N requests; cold start (process start -> /v2/health/ready = 200 with three models).
+           Skipped with one line when `./aebridge serve` does not exist on this branch.
+
+The machine is whatever runs this; its load average is printed at the start and end and recorded per part,
+because a shared machine moves every figure. No figure is asserted: this reports, it does not judge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+JAR = REPO / "target" / "aebridge.jar"
+PY = Path(sys.executable)
+MODELS = ("dense", "deep", "conv")
+
+MODES = {
+    "quick": {
+        "epochs": {"dense": 3, "deep": 3, "conv": 2},
+        "limit": {"dense": None, "deep": None, "conv": 2000},
+        "matmul_seconds": 2.0,
+        "warmup_s": 1,
+        "point_s": 3,
+        "connections": (1, 16, 64),
+        "soak_requests": 20_000,
+        "soak_chunk_s": 5,
+        "soak_cap_s": 40,
+        "cold_starts": 1,
+        "python_servers": ("fastapi",),
+    },
+    "full": {
+        # The tutorial's epochs for the dense and deep models (held-out losses comparable with its figures); conv
+        # 30 of its 50 to keep the run inside 40 minutes on two cores.
+        "epochs": {"dense": 50, "deep": 100, "conv": 30},
+        "limit": {"dense": None, "deep": None, "conv": None},
+        "matmul_seconds": 5.0,
+        "warmup_s": 5,
+        "point_s": 15,
+        "connections": (1, 16, 64),
+        "soak_requests": 1_000_000,
+        "soak_chunk_s": 30,
+        "soak_cap_s": 900,
+        "cold_starts": 3,
+        "python_servers": ("fastapi", "flask"),
+    },
+}
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def log(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+def loadavg() -> list[float]:
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return [float("nan")] * 3
+
+
+def fmt(v, digits=0, unit="") -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}{unit}"
+    return f"{v:,}{unit}"
+
+
+def ratio(a, b) -> float | None:
+    if a is None or b is None or not b:
+        return None
+    return a / b
+
+
+def table(headers: list[str], rows: list[list], title: str | None = None) -> str:
+    cells = [[str(c) for c in headers]] + [["—" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = []
+    if title:
+        lines.append(title)
+    for k, r in enumerate(cells):
+        lines.append("  ".join(c.rjust(w) if j else c.ljust(w) for j, (c, w) in enumerate(zip(r, widths))))
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def run_json(cmd: list[str], env: dict | None = None, timeout: float = 3600) -> dict:
+    """Runs a command that prints one JSON object on stdout (possibly after noise lines); returns it."""
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+    out = proc.stdout
+    start = out.find("{")
+    if start < 0:
+        raise RuntimeError(f"{' '.join(cmd)} printed no JSON:\n{out[-2000:]}\n{proc.stderr[-2000:]}")
+    return json.loads(out[start:])
+
+
+def child_env(**extra) -> dict:
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def java_cmd(*args: str) -> list[str]:
+    return ["java", "-cp", str(JAR), "io.aebridge.bench.BenchMain", *args]
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Machine
+
+
+def machine_info() -> dict:
+    info: dict = {"hostname": platform.node(), "kernel": platform.release(), "cores": os.cpu_count()}
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        m = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
+        info["cpu"] = m.group(1).strip() if m else platform.processor()
+        flags = re.search(r"^flags\s*:\s*(.+)$", cpuinfo, re.M)
+        if flags:
+            f = set(flags.group(1).split())
+            info["simd"] = " ".join(x for x in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile") if x in f)
+        mem = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.M)
+        info["memory_gib"] = round(int(mem.group(1)) / 2**20, 1) if mem else None
+    except OSError:
+        info["cpu"] = platform.processor()
+    try:
+        jv = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.strip().splitlines()
+        info["jvm"] = jv[-1] if jv else None
+        info["java_version_line"] = jv[0] if jv else None
+    except OSError:
+        info["jvm"] = None
+    try:
+        info["wrk"] = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        info["wrk"] = None
+    info["python"] = platform.python_version()
+    try:
+        info["git_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                                            text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True).stdout.strip()
+        info["git_dirty"] = bool(dirty)
+    except OSError:
+        pass
+    return info
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# FLOPs
+
+
+def macs_per_sample(model: str) -> int:
+    """Multiply-accumulates of one forward pass (weights x positions), the same for Java and Keras (matched)."""
+    if model == "dense":
+        sizes = [784, 32, 784]
+    elif model == "deep":
+        sizes = [784, 128, 64, 32, 64, 128, 784]
+    else:
+        # (H, W, Cin, Cout) of each 3x3 conv; encoder at 28, 14, 7; decoder at 4, 8, 16; output at 28.
+        convs = [(28, 28, 1, 16), (14, 14, 16, 8), (7, 7, 8, 8), (4, 4, 8, 8), (8, 8, 8, 8), (16, 16, 8, 16),
+                 (28, 28, 16, 1)]
+        return sum(h * w * 9 * cin * cout for h, w, cin, cout in convs)
+    return sum(a * b for a, b in zip(sizes, sizes[1:]))
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Parts: matmul and training
+
+
+def part_matmul(cfg: dict, results: dict) -> None:
+    log("\n== matmul: the physical reference (2048x2048 float32, default threads)")
+    part = {"load_before": loadavg()}
+    part["java"] = run_json(java_cmd("matmul", "--size", "2048", "--seconds", str(cfg["matmul_seconds"])),
+                            env=child_env())
+    part["python"] = run_json([str(PY), str(BENCH / "matmul.py"), "--size", "2048", "--seconds",
+                               str(cfg["matmul_seconds"])], env=child_env())
+    part["load_after"] = loadavg()
+    candidates = {
+        "TF Java session": part["java"]["gflops_best"],
+        "TF Python eager": part["python"].get("tensorflow", {}).get("gflops_best"),
+        "numpy (" + str(part["python"].get("numpy_blas", "BLAS")) + ")": part["python"]["numpy"]["gflops_best"],
+    }
+    best_name = max((k for k in candidates if candidates[k]), key=lambda k: candidates[k])
+    part["best_gflops"] = candidates[best_name]
+    part["best_source"] = best_name
+    rows = [[k, fmt(v, 1), fmt(
+        part["java"]["gflops_median"] if k.startswith("TF Java") else
+        part["python"].get("tensorflow", {}).get("gflops_median") if k.startswith("TF Python") else
+        part["python"]["numpy"]["gflops_median"], 1)] for k, v in candidates.items()]
+    log(table(["implementation", "best GFLOP/s", "median GFLOP/s"], rows))
+    log(f"physical reference: {fmt(part['best_gflops'], 1)} GFLOP/s ({best_name}, best run)")
+    results["matmul"] = part
+
+
+def part_train(cfg: dict, results: dict, work: Path, models_dir: Path, threads: int | None) -> None:
+    log("\n== train: Java trainer vs Keras fit(), same model/data/batch/epochs/threads")
+    part = {"runs": {}, "load_before": loadavg()}
+    # Both sides run the same TensorFlow C++ runtime, whose thread pools size themselves from these variables when
+    # the session/context config leaves them at 0 (the default on both sides): one knob pins both the same way.
+    env = child_env(**({"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads} if threads else {}))
+    part["threads"] = (f"intra-op = inter-op = {threads} (TF_NUM_INTRAOP_THREADS/TF_NUM_INTEROP_THREADS)"
+                       if threads else f"TensorFlow defaults: intra-op and inter-op pools of all {os.cpu_count()} "
+                                       f"cores")
+    for i, model in enumerate(MODELS):
+        epochs = cfg["epochs"][model]
+        limit = cfg["limit"][model]
+        common = ["--model", model, "--epochs", str(epochs)]
+        if limit:
+            common += ["--limit", str(limit)]
+        jcmd = java_cmd("train", *common, "--export", str(models_dir))
+        kcmd = [str(PY), str(BENCH / "keras_train.py"), *common]
+        order = [("java", jcmd), ("keras", kcmd)]
+        if i % 2 == 1:  # alternate who goes first, so a drifting machine load does not favour one side
+            order.reverse()
+        run = {"load_before": loadavg()}
+        for side, cmd in order:
+            log(f"  {model}: {side} ({epochs} epochs{', first ' + str(limit) + ' digits' if limit else ''})...")
+            run[side] = run_json(cmd, env=env)
+        run["load_after"] = loadavg()
+        run["order"] = [s for s, _ in order]
+        part["runs"][model] = run
+    part["load_after"] = loadavg()
+
+    best = results.get("matmul", {}).get("best_gflops")
+    rows = []
+    for model, run in part["runs"].items():
+        j, k = run["java"], run["keras"]
+        macs = macs_per_sample(model)
+        bound = best * 1e9 / (6 * macs) if best else None
+        run["macs_per_sample"] = macs
+        run["compute_bound_samples_per_s"] = bound
+        run["speedup"] = ratio(j["steady_samples_per_s"], k["steady_samples_per_s"])
+        run["heldout_loss_diff"] = (j["heldout_loss"] - k["heldout_loss"]) / k["heldout_loss"]
+        for side in (j, k):
+            steady = side["epoch_samples_per_s"][1:] or side["epoch_samples_per_s"]
+            side["steady_median_samples_per_s"] = statistics.median(steady)
+        rows.append([
+            model, j["batch"], j["epochs"], j["train_samples"],
+            fmt(j["steady_samples_per_s"]), fmt(k["steady_samples_per_s"]), fmt(run["speedup"], 2, "×"),
+            fmt(j["heldout_loss"], 4), fmt(k["heldout_loss"], 4), fmt(100 * run["heldout_loss_diff"], 1, "%"),
+            fmt(bound), fmt(100 * j["steady_samples_per_s"] / bound, 1, "%") if bound else None,
+            fmt(100 * k["steady_samples_per_s"] / bound, 1, "%") if bound else None,
+        ])
+    log(table(["model", "batch", "epochs", "samples", "Java samples/s", "Keras samples/s", "Java/Keras",
+               "Java held-out", "Keras held-out", "Δ loss", "compute bound/s", "Java % bound", "Keras % bound"],
+              rows))
+    log("samples/s: steady state (mean over the epochs after the first); held-out: BCE on the 2,000 held-out digits;")
+    log("compute bound: best measured matmul GFLOP/s / (6 × forward MACs per sample).")
+    log(f"threads, both sides: {part['threads']}")
+    results["train"] = part
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Serving
+
+
+class Server:
+    """A server process started in its own session, so that stopping it stops its workers too."""
+
+    def __init__(self, name: str, cmd: list[str], env: dict, port: int, ready_path: str, log_file: Path):
+        self.name, self.cmd, self.env, self.port, self.ready_path = name, cmd, env, port, ready_path
+        self.log_file = log_file
+        self.proc: subprocess.Popen | None = None
+        self.started = 0.0
+        self.ready_s: float | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 120) -> float:
+        self.log_handle = open(self.log_file, "ab")
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(self.cmd, cwd=REPO, env=self.env, stdout=self.log_handle,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = self.started + timeout
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode} before it was ready; log: "
+                                   f"{self.log_file}\n{self.tail()}")
+            status, _, _ = http("GET", self.base + self.ready_path, timeout=1)
+            if status == 200:
+                self.ready_s = time.perf_counter() - self.started
+                return self.ready_s
+            time.sleep(0.01)
+        self.stop()
+        raise RuntimeError(f"{self.name} was not ready after {timeout:.0f} s; log: {self.log_file}\n{self.tail()}")
+
+    def tail(self) -> str:
+        try:
+            return self.log_file.read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+    def pids(self) -> list[int]:
+        """The server process and its descendants (Python workers)."""
+        if not self.proc:
+            return []
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+            except (OSError, IndexError, ValueError):
+                continue
+        out, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo.extend(children.get(pid, []))
+        return out
+
+    def rss_mib(self) -> float:
+        total = 0
+        for pid in self.pids():
+            try:
+                m = re.search(r"^VmRSS:\s*(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
+                total += int(m.group(1)) if m else 0
+            except OSError:
+                pass
+        return total / 1024
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+        if getattr(self, "log_handle", None):
+            self.log_handle.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method: str, url: str, body: bytes | None = None, headers: dict | None = None, timeout: float = 10):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+    except (urllib.error.URLError, ConnectionError, socket.timeout, OSError):
+        return None, {}, b""
+
+
+class Load:
+    """wrk with bench/wrk/post.lua: a fixed POST body, bounded in time (and, across chunks, in count)."""
+
+    def __init__(self, threads: int, work: Path):
+        self.threads = threads
+        self.work = work
+
+    def run(self, url: str, body_file: Path, content_type: str, connections: int, seconds: float,
+            headers: dict | None = None) -> dict:
+        threads = max(1, min(self.threads, connections))
+        cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+               "--latency", "-s", str(BENCH / "wrk" / "post.lua"), url, "--", str(body_file), content_type]
+        cmd += [f"{k}={v}" for k, v in (headers or {}).items()]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+        line = next((l for l in proc.stdout.splitlines() if l.startswith("WRKJSON ")), None)
+        if proc.returncode != 0 or line is None:
+            raise RuntimeError(f"wrk failed ({proc.returncode}): {proc.stdout[-1500:]} {proc.stderr[-1500:]}")
+        r = json.loads(line[len("WRKJSON "):])
+        secs = r["duration_us"] / 1e6
+        errors = r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["status_errors"] + r["timeouts"]
+        return {
+            "connections": connections, "wrk_threads": threads, "seconds": secs, "requests": r["requests"],
+            "rps": r["requests"] / secs if secs else None, "p50_ms": r["p50_us"] / 1000, "p90_ms": r["p90_us"] / 1000,
+            "p99_ms": r["p99_us"] / 1000, "p999_ms": r["p999_us"] / 1000, "mean_ms": r["latency_mean_us"] / 1000,
+            "max_ms": r["latency_max_us"] / 1000, "errors": errors, "non_2xx": r["status_errors"],
+            "timeouts": r["timeouts"], "load_after": loadavg(),
+        }
+
+
+def bodies(work: Path, input_name: str | None, output_name: str | None) -> dict:
+    """The request bodies: the first held-out digit as :predict JSON, and as OIP V2 JSON and binary."""
+    import numpy as np
+
+    x = np.load(REPO / "data" / "mnist" / "test-images.npy")[0].astype(np.float32).reshape(784)
+    values = [float(v) for v in x]
+    out = {"digit": x}
+    p = work / "predict.json"
+    p.write_text(json.dumps({"instances": [values]}))
+    out["predict"] = p
+    if input_name:
+        v2 = work / "v2.json"
+        v2.write_text(json.dumps({"inputs": [{"name": input_name, "shape": [1, 784], "datatype": "FP32",
+                                              "data": values}]}))
+        out["v2_json"] = v2
+        header = {"inputs": [{"name": input_name, "shape": [1, 784], "datatype": "FP32",
+                              "parameters": {"binary_data_size": 784 * 4}}]}
+        if output_name:
+            header["outputs"] = [{"name": output_name, "parameters": {"binary_data": True}}]
+        h = json.dumps(header).encode()
+        b = work / "v2.bin"
+        b.write_bytes(h + x.astype("<f4").tobytes())
+        out["v2_binary"] = b
+        out["v2_binary_header_length"] = len(h)
+    return out
+
+
+def predictions_of(body: bytes):
+    import numpy as np
+
+    return np.asarray(json.loads(body)["predictions"], dtype=np.float32).reshape(-1)
+
+
+def our_server_available(server_cmd: str | None) -> tuple[bool, str]:
+    if server_cmd:
+        return True, "custom --server-cmd"
+    proc = subprocess.run([str(REPO / "aebridge"), "serve", "--help"], cwd=REPO, capture_output=True, text=True,
+                          env=child_env())
+    if proc.returncode == 0:
+        return True, "./aebridge serve"
+    first = (proc.stderr or proc.stdout).strip().splitlines()
+    return False, first[0] if first else f"exit code {proc.returncode}"
+
+
+def our_server(args, name: str, models_dir: Path, env_extra: dict, work: Path, java_opts: str = "") -> Server:
+    port = free_port()
+    if args.server_cmd:
+        cmd = ["bash", "-c", args.server_cmd.format(models=models_dir, port=port, model=models_dir / "dense" / "1")]
+    else:
+        cmd = [str(REPO / "aebridge"), "serve", "--models", str(models_dir), "--port", str(port), *args.serve_arg]
+    env = child_env(**env_extra)
+    env["AEBRIDGE_JAVA_OPTS"] = (env.get("AEBRIDGE_JAVA_OPTS", "") + " " + java_opts).strip()
+    for kv in args.server_env:
+        k, _, v = kv.partition("=")
+        env[k] = v
+    return Server(name, cmd, env, port, args.ready_path, work / f"server-{name}.log")
+
+
+def python_server(framework: str, model_dir: Path, work: Path, workers: int) -> Server:
+    port = free_port()
+    if framework == "fastapi":
+        cmd = [str(PY), "-m", "uvicorn", "--app-dir", str(BENCH), "--factory", "py_server:create_fastapi_app",
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--loop", "uvloop", "--http",
+               "httptools", "--no-access-log", "--log-level", "warning"]
+    else:
+        cmd = [str(PY), "-m", "gunicorn", "--chdir", str(BENCH), "-w", str(workers), "-k", "gthread", "--threads",
+               "4", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "py_server:create_flask_app()"]
+    return Server(f"python-{framework}", cmd, child_env(BENCH_MODEL_DIR=model_dir), port, "/healthz",
+                  work / f"server-python-{framework}.log")
+
+
+def measure_matrix(load: Load, url: str, body: Path, ctype: str, cfg: dict, headers: dict | None = None,
+                   connections=None) -> list[dict]:
+    load.run(url, body, ctype, max(connections or cfg["connections"]), cfg["warmup_s"], headers)  # warm-up
+    return [load.run(url, body, ctype, c, cfg["point_s"], headers) for c in (connections or cfg["connections"])]
+
+
+def nmt_summary(pid: int) -> dict | None:
+    """The JVM's own committed memory (NMT) when the server runs with -XX:NativeMemoryTracking=summary."""
+    jcmd = shutil.which("jcmd")
+    if not jcmd:
+        return None
+    proc = subprocess.run([jcmd, str(pid), "VM.native_memory", "summary"], capture_output=True, text=True,
+                          timeout=30)
+    m = re.search(r"Total: reserved=(\d+)KB, committed=(\d+)KB", proc.stdout)
+    if not m:
+        return None
+    heap = re.search(r"- +Java Heap \(reserved=(\d+)KB, committed=(\d+)KB\)", proc.stdout)
+    return {"jvm_committed_mib": int(m.group(2)) / 1024,
+            "java_heap_committed_mib": int(heap.group(2)) / 1024 if heap else None}
+
+
+def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> None:
+    log("\n== serve: our server vs a Python TF server, wrk on loopback")
+    part: dict = {"load_before": loadavg()}
+    results["serve"] = part
+    ok, how = our_server_available(args.server_cmd)
+    if not shutil.which("wrk"):
+        part["skipped"] = "wrk not installed (apt-get install wrk)"
+        log("serving: skipped: wrk is not installed (apt-get install wrk; bench/run.sh installs it when it can)")
+        return
+    if not (models_dir / "dense").is_dir():
+        log("  exporting the three models for serving (1 epoch each)...")
+        for model in MODELS:
+            run_json(java_cmd("train", "--model", model, "--epochs", "1", "--limit", "1000", "--export",
+                              str(models_dir)), env=child_env())
+    dense_dir = sorted((models_dir / "dense").iterdir())[-1]
+    load = Load(args.wrk_threads, work)
+    b = bodies(work, None, None)
+    part["body_bytes"] = {"predict_json": b["predict"].stat().st_size}
+    workers = args.python_workers or os.cpu_count() or 1
+
+    # --- Python servers (what a user would otherwise write)
+    python_results = {}
+    reference = None
+    for framework in args.python_servers or cfg["python_servers"]:
+        s = python_server(framework, dense_dir, work, workers)
+        try:
+            log(f"  python {framework} ({workers} workers): starting...")
+            ready = s.start()
+            status, _, body = http("POST", s.base + "/v1/models/dense:predict", b["predict"].read_bytes(),
+                                   {"Content-Type": "application/json"})
+            if status != 200:
+                raise RuntimeError(f"python {framework} answered {status}: {body[:300]!r}")
+            reference = predictions_of(body)
+            r = {"ready_s": ready, "workers": workers,
+                 "predict": measure_matrix(load, s.base + "/v1/models/dense:predict", b["predict"],
+                                           "application/json", cfg),
+                 "rss_mib": s.rss_mib()}
+            python_results[framework] = r
+        finally:
+            s.stop()
+    part["python"] = python_results
+    if python_results:
+        best = max(python_results, key=lambda f: python_results[f]["predict"][-1]["rps"] or 0)
+        part["python_reference"] = best
+
+    # --- ours
+    if not ok:
+        part["ours_skipped"] = f"server not available on this branch ({how})"
+        log(f"serving (ours): server not available on this branch (`./aebridge serve`: {how}); our rows skipped")
+        print_serve(part, cfg)
+        return
+    part["ours_command"] = how
+    batching_env = {"AEBRIDGE_BATCHING": "on"}
+    if args.batch_max_size:
+        batching_env["AEBRIDGE_BATCH_MAX_SIZE"] = args.batch_max_size
+    if args.batch_delay_us is not None:
+        batching_env["AEBRIDGE_BATCH_DELAY_MICROS"] = args.batch_delay_us
+    if args.batch_queue:
+        batching_env["AEBRIDGE_BATCH_QUEUE"] = args.batch_queue
+    part["batching_env"] = batching_env
+
+    # Cold start: process start -> /v2/health/ready = 200, three models in the folder.
+    colds = []
+    for i in range(cfg["cold_starts"]):
+        s = our_server(args, f"cold{i}", models_dir, batching_env, work)
+        try:
+            ready = s.start()
+            all_ready = ready
+            for model in MODELS:
+                deadline = time.perf_counter() + 60
+                while http("GET", f"{s.base}/v2/models/{model}/ready", timeout=1)[0] != 200:
+                    if time.perf_counter() > deadline:
+                        raise RuntimeError(f"model {model} never became ready; log {s.log_file}")
+                    time.sleep(0.01)
+                all_ready = time.perf_counter() - s.started
+            colds.append({"ready_s": ready, "all_models_ready_s": all_ready, "rss_mib": s.rss_mib()})
+            log(f"  ours: cold start {i + 1}: ready after {ready:.2f} s (all three models ready {all_ready:.2f} s)")
+        finally:
+            s.stop()
+    part["cold_start"] = {"runs": colds, "median_ready_s": statistics.median(c["ready_s"] for c in colds),
+                          "models": list(MODELS)}
+
+    # Batching on (and the protocol variants), then batching off.
+    ours = {}
+    for label, env in (("batching_on", batching_env), ("batching_off", {"AEBRIDGE_BATCHING": "off"})):
+        s = our_server(args, label, models_dir, env, work)
+        try:
+            s.start()
+            status, _, body = http("POST", s.base + "/v1/models/dense:predict", b["predict"].read_bytes(),
+                                   {"Content-Type": "application/json"})
+            if status != 200:
+                raise RuntimeError(f"our :predict answered {status}: {body[:300]!r}")
+            r = {}
+            if reference is not None:
+                r["max_abs_diff_vs_python"] = float(abs(predictions_of(body) - reference).max())
+            r["predict"] = measure_matrix(load, s.base + "/v1/models/dense:predict", b["predict"],
+                                          "application/json", cfg)
+            if label == "batching_on":
+                meta_status, _, meta = http("GET", s.base + "/v2/models/dense")
+                if meta_status == 200:
+                    m = json.loads(meta)
+                    bv = bodies(work, m["inputs"][0]["name"], m["outputs"][0]["name"])
+                    url = s.base + "/v2/models/dense/infer"
+                    st, _, bb = http("POST", url, bv["v2_json"].read_bytes(), {"Content-Type": "application/json"})
+                    if st == 200:
+                        r["v2_json"] = measure_matrix(load, url, bv["v2_json"], "application/json", cfg,
+                                                      connections=(1, 64))
+                    else:
+                        r["v2_json_error"] = f"{st}: {bb[:200]!r}"
+                    hdr = {"Inference-Header-Content-Length": bv["v2_binary_header_length"]}
+                    st, rh, bb = http("POST", url, bv["v2_binary"].read_bytes(),
+                                      {"Content-Type": "application/octet-stream", **hdr})
+                    if st == 200:
+                        r["v2_binary_response_header_length"] = rh.get("Inference-Header-Content-Length")
+                        r["v2_binary"] = measure_matrix(load, url, bv["v2_binary"], "application/octet-stream", cfg,
+                                                        hdr, connections=(1, 64))
+                    else:
+                        r["v2_binary_error"] = f"{st}: {bb[:200]!r}"
+                    part["body_bytes"].update(v2_json=bv["v2_json"].stat().st_size,
+                                              v2_binary=bv["v2_binary"].stat().st_size)
+                else:
+                    r["v2_error"] = f"GET /v2/models/dense answered {meta_status}"
+            r["rss_mib"] = s.rss_mib()
+            ours[label] = r
+        finally:
+            s.stop()
+    part["ours"] = ours
+
+    # Memory: RSS after warm-up and after N requests (own instance, with NMT for the JVM's share).
+    s = our_server(args, "soak", models_dir, batching_env, work, java_opts="-XX:NativeMemoryTracking=summary")
+    try:
+        s.start()
+        url = s.base + "/v1/models/dense:predict"
+        load.run(url, b["predict"], "application/json", 64, cfg["warmup_s"] * 2)
+        mem = {"rss_after_warmup_mib": s.rss_mib(), "nmt_after_warmup": nmt_summary(s.proc.pid), "samples": []}
+        total, started = 0, time.perf_counter()
+        target = args.soak_requests or cfg["soak_requests"]
+        while total < target and time.perf_counter() - started < cfg["soak_cap_s"]:
+            r = load.run(url, b["predict"], "application/json", 64, cfg["soak_chunk_s"])
+            total += r["requests"]
+            mem["samples"].append({"requests": total, "rss_mib": s.rss_mib(), "errors": r["errors"],
+                                   "rps": r["rps"]})
+        mem.update(requests=total, target_requests=target, seconds=time.perf_counter() - started,
+                   rss_after_mib=s.rss_mib(), nmt_after=nmt_summary(s.proc.pid))
+        mem["growth_pct"] = 100 * (mem["rss_after_mib"] / mem["rss_after_warmup_mib"] - 1)
+        if mem["nmt_after"]:
+            mem["non_jvm_native_after_mib"] = mem["rss_after_mib"] - mem["nmt_after"]["jvm_committed_mib"]
+        part["memory"] = mem
+    finally:
+        s.stop()
+    part["load_after"] = loadavg()
+    print_serve(part, cfg)
+
+
+def print_serve(part: dict, cfg: dict) -> None:
+    rows = []
+
+    def add(server, protocol, rs):
+        for r in rs:
+            rows.append([server, protocol, r["connections"], fmt(r["rps"]), fmt(r["p50_ms"], 2), fmt(r["p99_ms"], 2),
+                         r["errors"]])
+
+    for fw, r in part.get("python", {}).items():
+        add(f"python {fw}" + (" (reference)" if fw == part.get("python_reference") else ""), ":predict JSON",
+            r["predict"])
+    for label, r in part.get("ours", {}).items():
+        name = "ours, " + label.replace("_", " ")
+        add(name, ":predict JSON", r["predict"])
+        if "v2_json" in r:
+            add(name, "V2 infer JSON", r["v2_json"])
+        if "v2_binary" in r:
+            add(name, "V2 infer binary", r["v2_binary"])
+    if rows:
+        log(table(["server", "protocol", "conns", "req/s", "p50 ms", "p99 ms", "errors"], rows))
+    ref = part.get("python", {}).get(part.get("python_reference") or "", {}).get("predict")
+    on = part.get("ours", {}).get("batching_on", {}).get("predict")
+    off = part.get("ours", {}).get("batching_off", {}).get("predict")
+    ratios = {}
+    if ref and on:
+        ratios["ours_vs_python_rps_64"] = ratio(on[-1]["rps"], ref[-1]["rps"])
+        ratios["ours_vs_python_p99_64"] = ratio(on[-1]["p99_ms"], ref[-1]["p99_ms"])
+        log(f"ours / python ({part['python_reference']}) at {on[-1]['connections']} connections: "
+            f"{fmt(ratios['ours_vs_python_rps_64'], 2, '×')} req/s, p99 {fmt(on[-1]['p99_ms'], 2)} vs "
+            f"{fmt(ref[-1]['p99_ms'], 2)} ms")
+    if on and off:
+        ratios["batching_on_vs_off_rps_64"] = ratio(on[-1]["rps"], off[-1]["rps"])
+        log(f"batching on / off at {on[-1]['connections']} connections: "
+            f"{fmt(ratios['batching_on_vs_off_rps_64'], 2, '×')} req/s")
+    if "memory" in part:
+        m = part["memory"]
+        extra = ""
+        if m.get("nmt_after"):
+            extra = (f"; JVM committed (NMT) {fmt(m['nmt_after']['jvm_committed_mib'], 0)} MiB, rest (TensorFlow "
+                     f"and other native) {fmt(m['non_jvm_native_after_mib'], 0)} MiB")
+        log(f"memory: RSS {fmt(m['rss_after_warmup_mib'], 0)} MiB after warm-up, {fmt(m['rss_after_mib'], 0)} MiB "
+            f"after {m['requests']:,} requests ({fmt(m['growth_pct'], 1, '%')}){extra}")
+    if "cold_start" in part:
+        c = part["cold_start"]
+        log(f"cold start (process start → /v2/health/ready 200, models {', '.join(c['models'])}): median "
+            f"{fmt(c['median_ready_s'], 2)} s over {len(c['runs'])} run(s)")
+    part["ratios"] = ratios
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Output
+
+
+def flatten(results: dict) -> list[list]:
+    rows = []
+    for model, run in results.get("train", {}).get("runs", {}).items():
+        for side in ("java", "keras"):
+            s = run[side]
+            rows += [["train", f"{model}/{side}", "steady_samples_per_s", s["steady_samples_per_s"], "samples/s"],
+                     ["train", f"{model}/{side}", "heldout_loss", s["heldout_loss"], "bce"]]
+        rows += [["train", model, "java_over_keras", run["speedup"], "ratio"],
+                 ["train", model, "compute_bound_samples_per_s", run["compute_bound_samples_per_s"], "samples/s"]]
+    if "matmul" in results:
+        rows.append(["matmul", results["matmul"]["best_source"], "gflops_best", results["matmul"]["best_gflops"],
+                     "GFLOP/s"])
+    serve = results.get("serve", {})
+    for fw, r in serve.get("python", {}).items():
+        for p in r["predict"]:
+            rows += [["serve", f"python-{fw}/predict/c{p['connections']}", k, p[k], u]
+                     for k, u in (("rps", "req/s"), ("p50_ms", "ms"), ("p99_ms", "ms"), ("errors", "count"))]
+    for label, r in serve.get("ours", {}).items():
+        for proto in ("predict", "v2_json", "v2_binary"):
+            for p in r.get(proto, []):
+                rows += [["serve", f"ours-{label}/{proto}/c{p['connections']}", k, p[k], u]
+                         for k, u in (("rps", "req/s"), ("p50_ms", "ms"), ("p99_ms", "ms"), ("errors", "count"))]
+    for k, v in serve.get("ratios", {}).items():
+        rows.append(["serve", "ratio", k, v, "ratio"])
+    if "memory" in serve:
+        m = serve["memory"]
+        rows += [["memory", "ours", "rss_after_warmup_mib", m["rss_after_warmup_mib"], "MiB"],
+                 ["memory", "ours", "rss_after_mib", m["rss_after_mib"], "MiB"],
+                 ["memory", "ours", "requests", m["requests"], "count"],
+                 ["memory", "ours", "growth_pct", m["growth_pct"], "%"]]
+    if "cold_start" in serve:
+        rows.append(["cold_start", "ours", "median_ready_s", serve["cold_start"]["median_ready_s"], "s"])
+    return rows
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--mode", choices=sorted(MODES), default="quick")
+    p.add_argument("--only", default="matmul,train,serve", help="comma-separated parts (default: all)")
+    p.add_argument("--out", type=Path, help="results file stem (default: quick -> bench/results/tmp/quick-<time>, "
+                                            "full -> bench/results/full-<date>)")
+    p.add_argument("--threads", type=int, help="pin intra- and inter-op threads of both trainers (default: TF's)")
+    p.add_argument("--server-cmd", help="start our server with this shell command instead of ./aebridge serve "
+                                        "({models}, {port}, {model} are filled in); for testing the harness")
+    p.add_argument("--serve-arg", action="append", default=[], help="extra argument to `aebridge serve` (repeat)")
+    p.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra environment of our server, e.g. AEBRIDGE_BATCH_QUEUE=512 (repeat)")
+    p.add_argument("--ready-path", default="/v2/health/ready", help="our readiness URL path")
+    p.add_argument("--batch-max-size", type=int, help="AEBRIDGE_BATCH_MAX_SIZE of the batching-on runs")
+    p.add_argument("--batch-delay-us", type=int, help="AEBRIDGE_BATCH_DELAY_MICROS of the batching-on runs")
+    p.add_argument("--batch-queue", type=int, help="AEBRIDGE_BATCH_QUEUE of the batching-on runs")
+    p.add_argument("--python-servers", type=lambda s: tuple(s.split(",")),
+                   help="fastapi,flask (default: quick fastapi; full both, the faster is the reference)")
+    p.add_argument("--python-workers", type=int, help="worker processes of the Python server (default: cores)")
+    p.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1: leaves the cores to servers)")
+    p.add_argument("--soak-requests", type=int, help="requests of the memory run (quick 20,000; full 1,000,000)")
+    p.add_argument("--keep-work", action="store_true", help="keep the work folder (models, logs, bodies)")
+    args = p.parse_args()
+    cfg = MODES[args.mode]
+    parts = set(args.only.split(","))
+
+    started = dt.datetime.now(dt.timezone.utc)
+    if args.out:
+        stem = args.out
+    elif args.mode == "full":
+        stem = BENCH / "results" / f"full-{started:%Y-%m-%d}"
+    else:
+        stem = BENCH / "results" / "tmp" / f"quick-{started:%Y%m%d-%H%M%S}"
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="aebridge-bench-"))
+    models_dir = work / "models"
+
+    machine = machine_info()
+    results: dict = {"schema": 1, "mode": args.mode, "started": started.isoformat(timespec="seconds"),
+                     "command": " ".join(["bench/run.sh", args.mode, *[a for a in sys.argv[1:]
+                                                                       if a not in ("--mode", args.mode)]]),
+                     "machine": machine, "load_start": loadavg()}
+    log(f"AE Bridge benchmarks ({args.mode}) — {results['started']}")
+    log(f"machine: {machine.get('cpu')}, {machine.get('cores')} cores ({machine.get('simd', '')}), "
+        f"{machine.get('memory_gib')} GiB, Linux {machine.get('kernel')}")
+    log(f"JVM: {machine.get('jvm')}; Python {machine.get('python')}; {machine.get('wrk') or 'wrk missing'}")
+    log(f"load average at start: {' '.join(f'{x:.2f}' for x in results['load_start'])} (1/5/15 min) — "
+        f"a shared machine moves every figure; compare within one run only")
+    t0 = time.perf_counter()
+    failures = []
+    try:
+        for name, fn in (("matmul", lambda: part_matmul(cfg, results)),
+                         ("train", lambda: part_train(cfg, results, work, models_dir, args.threads)),
+                         ("serve", lambda: part_serve(args, cfg, results, work, models_dir))):
+            if name not in parts:
+                continue
+            try:
+                fn()
+            except Exception as e:  # one broken part must not lose the others' figures
+                failures.append(f"{name}: {e}")
+                results.setdefault("errors", {})[name] = str(e)
+                log(f"!! {name} failed: {e}")
+    finally:
+        results["load_end"] = loadavg()
+        results["seconds"] = time.perf_counter() - t0
+        if "train" in results and results["train"]["runs"]:
+            v = next(iter(results["train"]["runs"].values()))
+            results["versions"] = {"java_side": v["java"]["versions"], "python_side": v["keras"]["versions"]}
+        stem.with_suffix(".json").write_text(json.dumps(results, indent=1, default=float))
+        with open(stem.with_suffix(".csv"), "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["part", "subject", "metric", "value", "unit"])
+            w.writerows(flatten(results))
+        if not args.keep_work:
+            shutil.rmtree(work, ignore_errors=True)
+    if "versions" in results:
+        j, k = results["versions"]["java_side"], results["versions"]["python_side"]
+        log(f"\nversions: aebridge {j['aebridge']}, TensorFlow Java {j['tensorflow_java']} (runtime "
+            f"{j['tensorflow_runtime']}), {j['java']}; Python TensorFlow {k['tensorflow']}, Keras {k['keras']}, "
+            f"numpy {k['numpy']}")
+    log(f"load average at end: {' '.join(f'{x:.2f}' for x in results['load_end'])}; took "
+        f"{results['seconds']:.0f} s")
+    shown = stem.relative_to(REPO) if stem.is_relative_to(REPO) else stem
+    log(f"results: {shown}.json and {shown}.csv")
+    if args.keep_work:
+        log(f"work folder kept: {work}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

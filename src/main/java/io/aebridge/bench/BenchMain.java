@@ -1,0 +1,221 @@
+package io.aebridge.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.aebridge.data.Dataset;
+import io.aebridge.data.Mnist;
+import io.aebridge.export.ModelCard;
+import io.aebridge.export.SavedModelExporter;
+import io.aebridge.load.BuildInfo;
+import io.aebridge.spec.AutoencoderSpec;
+import io.aebridge.spec.SpecJson;
+import io.aebridge.train.EpochStats;
+import io.aebridge.train.ProgressListener;
+import io.aebridge.train.TrainedModel;
+import io.aebridge.train.Trainer;
+import io.aebridge.train.TrainingData;
+import io.aebridge.train.TrainingHistory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.tensorflow.Graph;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The Java side of {@code bench/run.sh}. Two commands, each printing one JSON object on stdout:
+ *
+ * <pre>
+ * java -cp target/aebridge.jar io.aebridge.bench.BenchMain train --model dense --epochs 10 --batch 256
+ * java -cp target/aebridge.jar io.aebridge.bench.BenchMain matmul --size 2048 --seconds 3
+ * </pre>
+ *
+ * <p>{@code train} trains one of the benchmark models ({@link BenchModels}) with the project's {@link Trainer} on
+ * the project's MNIST split, without per-epoch validation (the epoch times never include it, and Keras's side runs
+ * none either), then evaluates the held-out loss once. TensorFlow's session defaults apply: all cores for intra-
+ * and inter-op work, as in Keras.
+ */
+@Command(name = "aebridge-bench", mixinStandardHelpOptions = true,
+    subcommands = {BenchMain.Train.class, BenchMain.Matmul.class},
+    description = "Benchmark entry points for bench/run.sh; each command prints one JSON object.")
+public final class BenchMain {
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private BenchMain() {}
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new BenchMain()).execute(args));
+  }
+
+  @Command(name = "train", description = "Train one benchmark model and print throughput and held-out loss.")
+  static final class Train implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "dense, deep or conv.")
+    String model;
+
+    @Option(names = "--epochs", required = true, description = "Epochs; the first is warm-up.")
+    int epochs;
+
+    @Option(names = "--batch", description = "Batch size. Default: the model's (dense/deep 256, conv 128).")
+    Integer batch;
+
+    @Option(names = "--limit", description = "Train on the first N training digits only.")
+    Integer limit;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--home", defaultValue = ".", description = "Project folder (data/mnist). Default: .")
+    Path home;
+
+    @Option(names = "--export", paramLabel = "DIR",
+        description = "Also export the trained model into DIR/<model>/<version>/ (TF Serving layout).")
+    Path export;
+
+    @Override
+    public Integer call() throws Exception {
+      Mnist.Split mnist = Mnist.load(home);
+      Dataset train = limit == null ? mnist.train() : mnist.train().head(Math.min(limit, mnist.train().count()));
+      AutoencoderSpec spec = BenchModels.spec(model, epochs, batch, seed);
+      long started = System.nanoTime();
+      Map<String, Object> out = new LinkedHashMap<>();
+      try (TrainedModel trained = new Trainer().train(spec, TrainingData.autoencoding(train, null),
+          ProgressListener.NONE)) {
+        double trainWall = (System.nanoTime() - started) / 1e9;
+        double[] heldOut = trained.evaluate(mnist.test(), mnist.test(), 1000);
+        TrainingHistory history = trained.history();
+        List<Double> seconds = new ArrayList<>();
+        List<Double> rates = new ArrayList<>();
+        List<Double> losses = new ArrayList<>();
+        for (EpochStats e : history.epochs()) {
+          seconds.add(e.seconds());
+          rates.add(e.samplesPerSecond());
+          losses.add(e.loss());
+        }
+        out.put("side", "java");
+        out.put("model", model);
+        out.put("spec", SpecJson.toTree(spec));
+        out.put("parameters", trained.weights().parameterCount());
+        out.put("train_samples", train.count());
+        out.put("heldout_samples", mnist.test().count());
+        out.put("epochs", epochs);
+        out.put("batch", spec.training().batchSize());
+        out.put("threads", threadsNote());
+        out.put("epoch_seconds", seconds);
+        out.put("epoch_samples_per_s", rates);
+        out.put("epoch_train_loss", losses);
+        out.put("steady_samples_per_s", history.steadySamplesPerSecond());
+        out.put("heldout_loss", heldOut[0] + heldOut[1]);
+        out.put("train_wall_s", trainWall);
+        out.put("versions", versions());
+        if (export != null) {
+          ModelCard card = ModelCard.create(spec, trained.loss().jsonName(), trained.weights().parameterCount(),
+              history, train, Map.of());
+          out.put("exported", SavedModelExporter.export(export, spec, trained.weights(), card).directory()
+              .toString());
+        }
+      }
+      System.out.println(JSON.writeValueAsString(out));
+      return 0;
+    }
+  }
+
+  @Command(name = "matmul",
+      description = "Measure float32 matmul GFLOP/s of an N×N by N×N product in a TensorFlow Java session.")
+  static final class Matmul implements Callable<Integer> {
+    @Option(names = "--size", defaultValue = "2048", description = "N. Default: ${DEFAULT-VALUE}.")
+    int size;
+
+    @Option(names = "--seconds", defaultValue = "3", description = "Time to spend measuring. Default: ${DEFAULT-VALUE}.")
+    double seconds;
+
+    @Override
+    public Integer call() throws Exception {
+      int n = size;
+      float[] a = new float[n * n];
+      float[] b = new float[n * n];
+      SplittableRandom random = new SplittableRandom(1);
+      for (int i = 0; i < a.length; i++) {
+        a[i] = (float) random.nextDouble(-1, 1);
+        b[i] = (float) random.nextDouble(-1, 1);
+      }
+      List<Double> runs = new ArrayList<>();
+      try (Graph graph = new Graph()) {
+        Ops tf = Ops.create(graph);
+        Placeholder<TFloat32> pa = tf.placeholder(TFloat32.class);
+        Placeholder<TFloat32> pb = tf.placeholder(TFloat32.class);
+        // Summing the product keeps the fetch to one scalar; the reduction is n² adds against 2n³ for the product.
+        var sum = tf.sum(tf.linalg.matMul(pa, pb), tf.constant(new int[] {0, 1}));
+        try (Session session = new Session(graph);
+            TFloat32 ta = TFloat32.tensorOf(Shape.of(n, n), DataBuffers.of(a, true, false));
+            TFloat32 tb = TFloat32.tensorOf(Shape.of(n, n), DataBuffers.of(b, true, false))) {
+          long deadline = System.nanoTime() + (long) (seconds * 1e9);
+          int i = 0;
+          while (i < 3 || System.nanoTime() < deadline) {
+            long t0 = System.nanoTime();
+            try (Result r = session.runner().feed(pa, ta).feed(pb, tb).fetch(sum).run()) {
+              ((TFloat32) r.get(0)).getFloat();
+            }
+            double dt = (System.nanoTime() - t0) / 1e9;
+            if (i > 0) { // the first run allocates and picks kernels
+              runs.add(2.0 * n * n * n / dt / 1e9);
+            }
+            i++;
+          }
+        }
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("side", "java");
+      out.put("what", "TensorFlow Java session, MatMul " + n + "x" + n + " float32, TF default threads");
+      out.put("size", n);
+      out.put("runs", runs.size());
+      out.put("gflops_best", runs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
+      out.put("gflops_median", median(runs));
+      out.put("versions", versions());
+      System.out.println(JSON.writeValueAsString(out));
+      return 0;
+    }
+  }
+
+  static double median(List<Double> values) {
+    double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    if (v.length == 0) {
+      return Double.NaN;
+    }
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  /** The session config is TensorFlow's default (0 = sized by the runtime, or by TF_NUM_*_THREADS when set). */
+  static String threadsNote() {
+    String intra = System.getenv("TF_NUM_INTRAOP_THREADS");
+    String inter = System.getenv("TF_NUM_INTEROP_THREADS");
+    if (intra != null || inter != null) {
+      return "intra-op " + (intra == null ? "default" : intra) + ", inter-op " + (inter == null ? "default" : inter)
+          + " (TF_NUM_*_THREADS)";
+    }
+    return "TensorFlow defaults (intra-op and inter-op: all " + Runtime.getRuntime().availableProcessors()
+        + " cores)";
+  }
+
+  static Map<String, String> versions() {
+    BuildInfo build = BuildInfo.current();
+    Map<String, String> v = new LinkedHashMap<>();
+    v.put("aebridge", build.projectVersion());
+    v.put("tensorflow_java", build.tensorflowJavaVersion());
+    v.put("tensorflow_runtime", build.tensorflowRuntimeVersion());
+    v.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    v.put("os_arch", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    return v;
+  }
+}
