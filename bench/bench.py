@@ -57,11 +57,12 @@ MODES = {
         "limit": {"dense": None, "deep": None, "conv": 2000},
         "matmul_seconds": 2.0,
         "warmup_s": 1,
-        "point_s": 3,
+        "point_s": 2,
         "connections": (1, 16, 64),
-        "soak_requests": 20_000,
+        "v2_connections": (64,),
+        "soak_requests": 10_000,
         "soak_chunk_s": 5,
-        "soak_cap_s": 40,
+        "soak_cap_s": 20,
         "cold_starts": 1,
         "python_servers": ("fastapi",),
     },
@@ -74,6 +75,7 @@ MODES = {
         "warmup_s": 5,
         "point_s": 15,
         "connections": (1, 16, 64),
+        "v2_connections": (1, 64),
         "soak_requests": 1_000_000,
         "soak_chunk_s": 30,
         "soak_cap_s": 900,
@@ -87,7 +89,12 @@ MODES = {
 # Small helpers
 
 
+REPORT: list[str] = []
+
+
 def log(msg: str = "") -> None:
+    """Prints a report line; the whole report is also saved beside the JSON (<stem>.txt)."""
+    REPORT.append(msg)
     print(msg, flush=True)
 
 
@@ -461,10 +468,10 @@ def our_server_available(server_cmd: str | None) -> tuple[bool, str]:
         return True, "custom --server-cmd"
     proc = subprocess.run([str(REPO / "aebridge"), "serve", "--help"], cwd=REPO, capture_output=True, text=True,
                           env=child_env())
-    if proc.returncode == 0:
+    # picocli prints the command's own usage ("Usage: aebridge serve ...") only when the command exists.
+    if proc.returncode == 0 and re.search(r"Usage: \S*aebridge serve\b", proc.stdout):
         return True, "./aebridge serve"
-    first = (proc.stderr or proc.stdout).strip().splitlines()
-    return False, first[0] if first else f"exit code {proc.returncode}"
+    return False, "no `serve` command in `./aebridge --help`"
 
 
 def our_server(args, name: str, models_dir: Path, env_extra: dict, work: Path, java_opts: str = "") -> Server:
@@ -498,6 +505,14 @@ def measure_matrix(load: Load, url: str, body: Path, ctype: str, cfg: dict, head
                    connections=None) -> list[dict]:
     load.run(url, body, ctype, max(connections or cfg["connections"]), cfg["warmup_s"], headers)  # warm-up
     return [load.run(url, body, ctype, c, cfg["point_s"], headers) for c in (connections or cfg["connections"])]
+
+
+def full_gc(pid: int) -> bool:
+    """Asks the JVM for a full GC (jcmd GC.run); G1 then gives unused heap back, so RSS shows what is kept."""
+    jcmd = shutil.which("jcmd")
+    if not jcmd:
+        return False
+    return subprocess.run([jcmd, str(pid), "GC.run"], capture_output=True, timeout=60).returncode == 0
 
 
 def nmt_summary(pid: int) -> dict | None:
@@ -621,7 +636,7 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
                     st, _, bb = http("POST", url, bv["v2_json"].read_bytes(), {"Content-Type": "application/json"})
                     if st == 200:
                         r["v2_json"] = measure_matrix(load, url, bv["v2_json"], "application/json", cfg,
-                                                      connections=(1, 64))
+                                                      connections=cfg["v2_connections"])
                     else:
                         r["v2_json_error"] = f"{st}: {bb[:200]!r}"
                     hdr = {"Inference-Header-Content-Length": bv["v2_binary_header_length"]}
@@ -630,7 +645,7 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
                     if st == 200:
                         r["v2_binary_response_header_length"] = rh.get("Inference-Header-Content-Length")
                         r["v2_binary"] = measure_matrix(load, url, bv["v2_binary"], "application/octet-stream", cfg,
-                                                        hdr, connections=(1, 64))
+                                                        hdr, connections=cfg["v2_connections"])
                     else:
                         r["v2_binary_error"] = f"{st}: {bb[:200]!r}"
                     part["body_bytes"].update(v2_json=bv["v2_json"].stat().st_size,
@@ -649,7 +664,10 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
         s.start()
         url = s.base + "/v1/models/dense:predict"
         load.run(url, b["predict"], "application/json", 64, cfg["warmup_s"] * 2)
-        mem = {"rss_after_warmup_mib": s.rss_mib(), "nmt_after_warmup": nmt_summary(s.proc.pid), "samples": []}
+        pid = s.proc.pid
+        mem = {"rss_after_warmup_mib": s.rss_mib(), "nmt_after_warmup": nmt_summary(pid), "samples": []}
+        if full_gc(pid):
+            mem["rss_after_warmup_gc_mib"] = s.rss_mib()
         total, started = 0, time.perf_counter()
         target = args.soak_requests or cfg["soak_requests"]
         while total < target and time.perf_counter() - started < cfg["soak_cap_s"]:
@@ -658,8 +676,12 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
             mem["samples"].append({"requests": total, "rss_mib": s.rss_mib(), "errors": r["errors"],
                                    "rps": r["rps"]})
         mem.update(requests=total, target_requests=target, seconds=time.perf_counter() - started,
-                   rss_after_mib=s.rss_mib(), nmt_after=nmt_summary(s.proc.pid))
+                   rss_after_mib=s.rss_mib(), nmt_after=nmt_summary(pid))
         mem["growth_pct"] = 100 * (mem["rss_after_mib"] / mem["rss_after_warmup_mib"] - 1)
+        if "rss_after_warmup_gc_mib" in mem and full_gc(pid):
+            mem["rss_after_gc_mib"] = s.rss_mib()
+            mem["growth_after_gc_pct"] = 100 * (mem["rss_after_gc_mib"] / mem["rss_after_warmup_gc_mib"] - 1)
+            mem["nmt_after_gc"] = nmt_summary(pid)
         if mem["nmt_after"]:
             mem["non_jvm_native_after_mib"] = mem["rss_after_mib"] - mem["nmt_after"]["jvm_committed_mib"]
         part["memory"] = mem
@@ -705,12 +727,21 @@ def print_serve(part: dict, cfg: dict) -> None:
             f"{fmt(ratios['batching_on_vs_off_rps_64'], 2, '×')} req/s")
     if "memory" in part:
         m = part["memory"]
-        extra = ""
+        log(f"memory (ours, batching on, 64 connections): RSS {fmt(m['rss_after_warmup_mib'], 0)} MiB after warm-up, "
+            f"{fmt(m['rss_after_mib'], 0)} MiB after {m['requests']:,} requests ({fmt(m['growth_pct'], 1, '%')})")
         if m.get("nmt_after"):
-            extra = (f"; JVM committed (NMT) {fmt(m['nmt_after']['jvm_committed_mib'], 0)} MiB, rest (TensorFlow "
-                     f"and other native) {fmt(m['non_jvm_native_after_mib'], 0)} MiB")
-        log(f"memory: RSS {fmt(m['rss_after_warmup_mib'], 0)} MiB after warm-up, {fmt(m['rss_after_mib'], 0)} MiB "
-            f"after {m['requests']:,} requests ({fmt(m['growth_pct'], 1, '%')}){extra}")
+            n = m["nmt_after"]
+            log(f"  of which JVM committed (NMT) {fmt(n['jvm_committed_mib'], 0)} MiB (Java heap "
+                f"{fmt(n['java_heap_committed_mib'], 0)} MiB); the rest (TensorFlow, malloc, stacks) "
+                f"{fmt(m['non_jvm_native_after_mib'], 0)} MiB")
+        if "growth_after_gc_pct" in m:
+            log(f"  after a full GC (jcmd GC.run) at both ends: {fmt(m['rss_after_warmup_gc_mib'], 0)} → "
+                f"{fmt(m['rss_after_gc_mib'], 0)} MiB ({fmt(m['growth_after_gc_pct'], 1, '%')})")
+    mems = [f"python {fw} {fmt(r['rss_mib'], 0)} MiB ({r['workers']} workers + parent)"
+            for fw, r in part.get("python", {}).items()]
+    mems += [f"ours ({k.replace('_', ' ')}) {fmt(r['rss_mib'], 0)} MiB" for k, r in part.get("ours", {}).items()]
+    if mems:
+        log("RSS after the runs above: " + "; ".join(mems))
     if "cold_start" in part:
         c = part["cold_start"]
         log(f"cold start (process start → /v2/health/ready 200, models {', '.join(c['models'])}): median "
@@ -720,6 +751,54 @@ def print_serve(part: dict, cfg: dict) -> None:
 
 # ------------------------------------------------------------------------------------------------------------------
 # Output
+
+
+def print_summary(results: dict) -> None:
+    """The headline: each figure of issue 5 beside its goal (reported, never asserted)."""
+    rows = []
+    runs = results.get("train", {}).get("runs", {})
+
+    def add(figure, value, goal, met):
+        rows.append([figure, value, goal, "—" if met is None else ("yes" if met else "no")])
+
+    for model, goal in (("dense", 1.3), ("deep", None), ("conv", 1.0)):
+        if model in runs:
+            r = runs[model]
+            add(f"training {model}: Java / Keras samples/s", fmt(r["speedup"], 2, "×"),
+                f"≥ {goal}×" if goal else "(reported)", r["speedup"] >= goal if goal else None)
+            add(f"training {model}: held-out loss, Java vs Keras", fmt(100 * r["heldout_loss_diff"], 1, "%"),
+                "within 3% (or lower)", r["heldout_loss_diff"] <= 0.03)
+    if "dense" in runs and runs["dense"].get("compute_bound_samples_per_s"):
+        r = runs["dense"]
+        b = r["compute_bound_samples_per_s"]
+        add("training dense: share of the compute bound, Java / Keras",
+            f"{fmt(100 * r['java']['steady_samples_per_s'] / b, 1, '%')} / "
+            f"{fmt(100 * r['keras']['steady_samples_per_s'] / b, 1, '%')}", "(reference)", None)
+    serve = results.get("serve", {})
+    ratios = serve.get("ratios", {})
+    if "ours_vs_python_rps_64" in ratios:
+        add(f"serving: ours / python ({serve['python_reference']}) req/s, 64 conns",
+            fmt(ratios["ours_vs_python_rps_64"], 2, "×"), "≥ 5×", ratios["ours_vs_python_rps_64"] >= 5)
+        add("serving: p99 at 64 conns, ours / python", fmt(ratios["ours_vs_python_p99_64"], 2, "×"), "< 1×",
+            ratios["ours_vs_python_p99_64"] < 1)
+    if "batching_on_vs_off_rps_64" in ratios:
+        add("serving: batching on / off req/s, 64 conns", fmt(ratios["batching_on_vs_off_rps_64"], 2, "×"), "≥ 3×",
+            ratios["batching_on_vs_off_rps_64"] >= 3)
+    if "memory" in serve:
+        m = serve["memory"]
+        add(f"memory: RSS growth over {m['requests']:,} requests", fmt(m["growth_pct"], 1, "%"),
+            "< 5% over 1,000,000", m["growth_pct"] < 5 if m["requests"] >= 1_000_000 else None)
+        if "growth_after_gc_pct" in m:
+            add("memory: same, after a full GC at both ends", fmt(m["growth_after_gc_pct"], 1, "%"), "(reported)",
+                None)
+    if "cold_start" in serve:
+        c = serve["cold_start"]["median_ready_s"]
+        add("cold start: process start → ready, three models", fmt(c, 2, " s"), "< 2 s", c < 2)
+    if serve.get("ours_skipped"):
+        add("serving (ours)", "skipped", serve["ours_skipped"], None)
+    if rows:
+        log("\n== summary (goals of issue 5; reported, not asserted)")
+        log(table(["figure", "measured", "goal", "met"], rows))
 
 
 def flatten(results: dict) -> list[list]:
@@ -832,6 +911,7 @@ def main() -> int:
             w.writerows(flatten(results))
         if not args.keep_work:
             shutil.rmtree(work, ignore_errors=True)
+    print_summary(results)
     if "versions" in results:
         j, k = results["versions"]["java_side"], results["versions"]["python_side"]
         log(f"\nversions: aebridge {j['aebridge']}, TensorFlow Java {j['tensorflow_java']} (runtime "
@@ -840,7 +920,8 @@ def main() -> int:
     log(f"load average at end: {' '.join(f'{x:.2f}' for x in results['load_end'])}; took "
         f"{results['seconds']:.0f} s")
     shown = stem.relative_to(REPO) if stem.is_relative_to(REPO) else stem
-    log(f"results: {shown}.json and {shown}.csv")
+    log(f"results: {shown}.json, {shown}.csv, {shown}.txt (this report)")
+    stem.with_suffix(".txt").write_text("\n".join(REPORT) + "\n")
     if args.keep_work:
         log(f"work folder kept: {work}")
     return 1 if failures else 0
