@@ -57,5 +57,18 @@ for kind in dense deep sparse contractive conv denoising; do
   fi
 done
 
+step "Ctrl-C during training: clean stop, no model written"
+./aebridge train --models "$work/interrupt" --name interrupted --epochs 500 > "$work/interrupt.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do grep -q "Epoch 2/" "$work/interrupt.log" && break; sleep 0.1; done
+kill -INT "$pid"
+status=0; wait "$pid" || status=$?
+left=$(find "$work/interrupt" -mindepth 2 -maxdepth 2 2>/dev/null | wc -l)
+if [[ $status -eq 130 && $left -eq 0 ]] && grep -q "no model was written" "$work/interrupt.log"; then
+  java_pass=$((java_pass + 1)); echo "ok   SIGINT at epoch 2: exit 130, nothing under the models folder"
+else
+  java_fail=$((java_fail + 1)); echo "FAIL SIGINT: exit $status, $left entries left"; cat "$work/interrupt.log"
+fi
+
 step "Summary"
 "$py" tests/summarize.py target/surefire-reports "$java_pass" "$java_fail"
