@@ -58,8 +58,11 @@ for kind in dense deep sparse contractive conv denoising; do
 done
 
 step "Ctrl-C during training: clean stop, no model written"
+# Job control on: otherwise bash starts background jobs with SIGINT ignored, and the JVM would never see it.
+set -m
 ./aebridge train --models "$work/interrupt" --name interrupted --epochs 500 > "$work/interrupt.log" 2>&1 &
 pid=$!
+set +m
 for _ in $(seq 1 600); do grep -q "Epoch 2/" "$work/interrupt.log" && break; sleep 0.1; done
 kill -INT "$pid"
 status=0; wait "$pid" || status=$?
