@@ -92,6 +92,13 @@ final class Http {
     ctx.contentType("application/json").result(render(writer));
   }
 
+  /** Responds 200 with raw bytes of {@code type} (no charset parameter is added). */
+  static void bytes(Context ctx, String type, byte[] body) {
+    ctx.res().setCharacterEncoding(null);
+    ctx.res().setContentType(type);
+    ctx.result(body);
+  }
+
   /** {@code {"error": message}} with {@code status}. */
   static void error(Context ctx, int status, String message) {
     try {

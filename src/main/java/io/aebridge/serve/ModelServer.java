@@ -93,6 +93,7 @@ public final class ModelServer implements AutoCloseable {
     this.routes = new Routes(app);
     registerServerRoutes();
     new TfServingApi(services).register(routes);
+    new InferenceProtocolApi(services).register(routes);
     HttpErrors.install(app);
     try {
       this.openApi = new ObjectMapper().writerWithDefaultPrettyPrinter()
