@@ -94,6 +94,7 @@ public final class ModelServer implements AutoCloseable {
     registerServerRoutes();
     new TfServingApi(services).register(routes);
     new InferenceProtocolApi(services).register(routes);
+    new AutoencoderApi(services).register(routes);
     HttpErrors.install(app);
     try {
       this.openApi = new ObjectMapper().writerWithDefaultPrettyPrinter()

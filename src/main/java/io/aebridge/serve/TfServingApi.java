@@ -135,6 +135,7 @@ final class TfServingApi {
               g.writeEndObject();
             }
             g.writeEndArray();
+            g.writeBooleanField("autoencoder", AutoencoderApi.isAutoencoder(h));
           } catch (ApiException retired) {
             // Unloaded between the two looks: listed without signatures.
           }
@@ -318,6 +319,15 @@ final class TfServingApi {
      * {@code signature_name} comes later and names a signature needing more precision, the body is read again.
      */
     static PredictRequest parse(byte[] body, ModelHandle model, int maxBatch) throws IOException {
+      return parse(body, model, maxBatch, null);
+    }
+
+    /** As {@link #parse(byte[], ModelHandle, int)}, but always for signature {@code fixed} when it is not null. */
+    static PredictRequest parse(byte[] body, ModelHandle model, int maxBatch, SignatureInfo fixed)
+        throws IOException {
+      if (fixed != null) {
+        return read(body, model, fixed, maxBatch).toRequest(model, fixed);
+      }
       String defaultKey = model.signatures().containsKey(Servable.DEFAULT_SIGNATURE) ? Servable.DEFAULT_SIGNATURE
           : model.signatures().size() == 1 ? model.signatures().keySet().iterator().next() : null;
       SignatureInfo hint = defaultKey == null ? null : model.signatures().get(defaultKey);
