@@ -600,6 +600,22 @@ public final class ModelRepository implements AutoCloseable {
     refresh();
   }
 
+  /**
+   * Serves a version just renamed into place by an upload: it is complete, so it is loaded now without waiting for
+   * a second look, and the model is served again if it had been unloaded.
+   *
+   * @return the model's status afterwards
+   */
+  public List<VersionStatus> install(String model, long version) {
+    synchronized (scanLock) {
+      Fingerprint fp = fingerprint(root.resolve(model).resolve(Long.toString(version)));
+      if (fp != null) {
+        models.computeIfAbsent(model, Entry::new).lastSeen.put(version, fp);
+      }
+    }
+    return load(model);
+  }
+
   /** Whether {@code model} was unloaded through the management API. */
   public boolean isUnloaded(String model) {
     return disabled.contains(model);

@@ -95,6 +95,7 @@ public final class ModelServer implements AutoCloseable {
     new TfServingApi(services).register(routes);
     new InferenceProtocolApi(services).register(routes);
     new AutoencoderApi(services).register(routes);
+    new ManagementApi(services).register(routes);
     HttpErrors.install(app);
     try {
       this.openApi = new ObjectMapper().writerWithDefaultPrettyPrinter()
