@@ -288,10 +288,9 @@ public final class ModelRepository implements AutoCloseable {
     slot.errorMessage = clean;
     slot.state = VersionStatus.State.END;
     loadFailures.incrementAndGet();
-    if (cause == null) {
-      LOG.error("Model {} version {} not served: {}", entry.name, slot.version, clean);
-    } else {
-      LOG.error("Model {} version {} not served: {}", entry.name, slot.version, clean, cause);
+    LOG.error("Model {} version {} not served: {}", entry.name, slot.version, clean);
+    if (cause != null) {
+      LOG.debug("Model {} version {}: load failure detail", entry.name, slot.version, cause);
     }
   }
 
