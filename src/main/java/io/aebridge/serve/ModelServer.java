@@ -71,7 +71,11 @@ public final class ModelServer implements AutoCloseable {
         connector.setIdleTimeout(config.idleTimeout().toMillis());
         return connector;
       });
-      c.events.handlerAdded(h -> handlers.add(h.getHttpMethod().name() + " " + h.getPath()));
+      c.events.handlerAdded(h -> {
+        if (h.getHttpMethod().isHttpMethod()) {
+          handlers.add(h.getHttpMethod().name() + " " + h.getPath());
+        }
+      });
       c.requestLogger.http(this::logRequest);
       if (!config.corsOrigins().isEmpty()) {
         c.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
@@ -193,7 +197,7 @@ public final class ModelServer implements AutoCloseable {
     return services.repository();
   }
 
-  /** Every handler Javalin registered, as {@code "GET /path"}; the OpenAPI test checks each is described. */
+  /** Every endpoint Javalin registered, as {@code "GET /path"}; the OpenAPI test checks each is described. */
   public List<String> registeredHandlers() {
     synchronized (handlers) {
       return List.copyOf(handlers);
