@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -61,6 +62,7 @@ public final class ModelRepository implements AutoCloseable {
   private final ScheduledExecutorService poller;
   private final AtomicLong loadFailures = new AtomicLong();
   private final AtomicLong loads = new AtomicLong();
+  private final AtomicBoolean recheckScheduled = new AtomicBoolean();
   private volatile boolean initialScanDone;
   private volatile boolean closed;
 
@@ -70,6 +72,8 @@ public final class ModelRepository implements AutoCloseable {
     final NavigableMap<Long, Slot> slots = new ConcurrentSkipListMap<>();
     /** Fingerprints seen at the previous scan of versions not yet loaded, to tell when a copy has settled. */
     final Map<Long, Fingerprint> lastSeen = new ConcurrentHashMap<>();
+    /** Versions the last scan found but did not trust yet (files changed within the settle time). */
+    final Set<Long> unsettled = ConcurrentHashMap.newKeySet();
 
     Entry(String name) {
       this.name = name;
@@ -116,9 +120,12 @@ public final class ModelRepository implements AutoCloseable {
     });
   }
 
-  /** Loads what the folder holds now (on the calling thread), then polls it in the background. */
+  /**
+   * Loads what the folder holds now (on the calling thread; a version whose files are still changing is given
+   * up to three settle times), then polls it in the background.
+   */
   public void start() {
-    refresh();
+    refreshSettled();
     initialScanDone = true;
     long every = config.pollInterval().toMillis();
     if (every > 0) {
@@ -129,9 +136,39 @@ public final class ModelRepository implements AutoCloseable {
   private void pollQuietly() {
     try {
       refresh();
+      if (anyUnsettled() && recheckScheduled.compareAndSet(false, true)) {
+        // Look again once the settle time has passed rather than a whole poll interval later.
+        poller.schedule(() -> {
+          recheckScheduled.set(false);
+          pollQuietly();
+        }, config.settleTime().toMillis() + 10, TimeUnit.MILLISECONDS);
+      }
     } catch (RuntimeException e) {
       LOG.error("Polling {} failed; trying again in {}", root, config.pollInterval(), e);
     }
+  }
+
+  /** Refreshes, then looks again (at most three times) while versions are still settling. */
+  private void refreshSettled() {
+    refresh();
+    for (int round = 0; round < 3 && anyUnsettled() && !closed; round++) {
+      try {
+        Thread.sleep(config.settleTime().toMillis() + 10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      refresh();
+    }
+  }
+
+  private boolean anyUnsettled() {
+    for (Entry e : models.values()) {
+      if (!e.unsettled.isEmpty()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether the first scan has finished loading. */
@@ -185,6 +222,7 @@ public final class ModelRepository implements AutoCloseable {
     Path dir = root.resolve(name);
     List<Long> onDisk = present ? ModelLayout.versions(dir) : List.of();
     entry.lastSeen.keySet().retainAll(onDisk);
+    entry.unsettled.clear();
     List<Long> candidates = new ArrayList<>();
     long now = System.currentTimeMillis();
     for (long v : onDisk) {
@@ -206,6 +244,8 @@ public final class ModelRepository implements AutoCloseable {
           || fp.equals(before);
       if (settled) {
         candidates.add(v);
+      } else {
+        entry.unsettled.add(v);
       }
     }
     VersionPolicy policy = config.versionPolicyOf(name);
@@ -516,9 +556,9 @@ public final class ModelRepository implements AutoCloseable {
     return out;
   }
 
-  /** Whether the first scan is done and no known version is still loading. */
+  /** Whether the first scan is done and no known version is still loading or settling. */
   public boolean ready() {
-    if (!initialScanDone || closed) {
+    if (!initialScanDone || closed || anyUnsettled()) {
       return false;
     }
     for (Entry e : models.values()) {
@@ -582,7 +622,7 @@ public final class ModelRepository implements AutoCloseable {
           + knownModels());
     }
     disabled.remove(model);
-    refresh();
+    refreshSettled();
     return models.containsKey(model) ? status(model) : List.of();
   }
 

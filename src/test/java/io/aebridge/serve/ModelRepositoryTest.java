@@ -167,8 +167,10 @@ class ModelRepositoryTest {
     Path root = Files.createDirectories(dir.resolve("models"));
     ServeFixtures.copyDense(root, "m", 1);
     ServerConfig slow = config(root).settleTime(Duration.ofHours(1)).build();
-    try (ModelRepository r = repository(slow)) {
+    try (ModelRepository r = new ModelRepository(slow, OpPolicy.of(slow.ops()))) {
+      r.refresh();
       assertEquals(Set.of(), available(r, "m"), "files written just now are not trusted at the first look");
+      assertTrue(!r.ready());
       r.refresh();
       assertEquals(Set.of(1L), available(r, "m"), "unchanged at the second look: loaded");
       Path v2 = root.resolve("m").resolve("2");
@@ -218,6 +220,7 @@ class ModelRepositoryTest {
         + "0.5,".repeat(783) + "0.5]}]}";
     try (ModelServer server = ModelServer.start(cfg)) {
       TestClient client = new TestClient(server.baseUrl());
+      assertEquals(200, client.get("/v2/models/m/ready").status(), "start() returns with the model loaded");
       AtomicBoolean stop = new AtomicBoolean();
       AtomicInteger ok = new AtomicInteger();
       Map<String, Integer> failures = new ConcurrentHashMap<>();
