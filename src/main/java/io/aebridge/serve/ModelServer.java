@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * {@code /}.
  *
  * <pre>{@code
- * try (ModelServer server = ModelServer.start(ServerConfig.defaults(Path.of("saved-models")))) {
- *   server.awaitStop();   // until close() (e.g. from a shutdown hook)
- * }
+ * ServerConfig config = ServerConfig.load(Path.of("server/aebridge-server.json")).withEnvironment(System.getenv());
+ * ModelServer server = ModelServer.start(config);
+ * server.closeOnShutdown();   // SIGTERM: stop accepting, finish in-flight requests, close every model
+ * server.awaitStop();
  * }</pre>
  *
  * <p>{@link #close()} stops gracefully: the port stops accepting, in-flight requests finish (up to
@@ -202,6 +203,17 @@ public final class ModelServer implements AutoCloseable {
     synchronized (handlers) {
       return List.copyOf(handlers);
     }
+  }
+
+  /**
+   * Closes this server gracefully when the JVM is asked to stop (SIGTERM, Ctrl-C).
+   *
+   * @return the registered hook
+   */
+  public Thread closeOnShutdown() {
+    Thread hook = new Thread(this::close, "aebridge-server-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
   }
 
   /** Blocks until {@link #close()} finished. */

@@ -141,6 +141,15 @@ final class NumberBuffer {
    * @throws ApiException INVALID_ARGUMENT when a value does not fit the dtype
    */
   HostTensor toTensor(long[] shape, DataType target, String input) {
+    long expected = 1;
+    for (long d : shape) {
+      expected = d < 0 || expected > Integer.MAX_VALUE ? -1 : expected * d;
+    }
+    if (expected != size) {
+      throw ApiException.invalid("Input '" + input + "' has shape " + Arrays.toString(shape) + " (" + expected
+          + " values) but " + size + " values were given; nested lists must be regular (no empty lists beside "
+          + "full ones)");
+    }
     return switch (target) {
       case DT_FLOAT -> HostTensor.ofFloats(shape, floatValues());
       case DT_DOUBLE -> HostTensor.ofDoubles(shape, doubleValues());

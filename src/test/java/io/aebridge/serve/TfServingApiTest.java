@@ -236,6 +236,8 @@ class TfServingApiTest {
     r = client.post("/v1/models/dense:predict", "{\"inputs\": {\"b64\": \"aW1hZ2UgYnl0ZXM=\"}}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("b64"), r.error());
+    r = client.post("/v1/models/half_plus_three:predict", "{\"inputs\": [[[]], [1]]}");
+    assertEquals(400, r.status(), "empty beside full lists: " + r.text());
     r = client.post("/v1/models/dense:predict", "{\"instances\": [[true]]}");
     assertEquals(400, r.status());
     r = client.post("/v1/models/multi_io:predict", "{\"instances\": [[1,2,3,4,5]]}");
