@@ -191,6 +191,9 @@ public record ServerConfig(
       if (maxBodyBytes > Integer.MAX_VALUE - 64) {
         throw new IllegalArgumentException("limits.maxBodyBytes must be below 2 GiB, found " + maxBodyBytes);
       }
+      if (maxUploadBytes > Integer.MAX_VALUE - 64) {
+        throw new IllegalArgumentException("limits.maxUploadBytes must be below 2 GiB, found " + maxUploadBytes);
+      }
     }
 
     public static Limits defaults() {

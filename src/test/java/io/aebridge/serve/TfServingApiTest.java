@@ -24,6 +24,7 @@ class TfServingApiTest {
   static void start() throws Exception {
     Path root = ServeFixtures.standardModels(dir);
     server = ModelServer.start(ServerConfig.builder(root).port(0).pollInterval(Duration.ZERO)
+        .model("half_plus_three", new ServerConfig.ModelSettings(null, java.util.Map.of("stable", 123L), null))
         .limits(ServerConfig.Limits.defaults().withMaxBodyBytes(2 << 20).withMaxBatch(64)).build());
     client = new TestClient(server.baseUrl());
   }
@@ -140,6 +141,21 @@ class TfServingApiTest {
     r = client.get("/v1/models/dense/labels/stable");
     assertEquals(404, r.status());
     assertTrue(r.error().contains("no label"), r.error());
+  }
+
+  @Test
+  void labels() {
+    TestClient.Response r = client.get("/v1/models/half_plus_three/labels/stable");
+    assertEquals(200, r.status(), r.text());
+    assertEquals("123", r.json().at("/model_version_status/0/version").asText());
+    r = client.get("/v1/models/half_plus_three/labels/stable/metadata");
+    assertEquals(200, r.status(), r.text());
+    assertEquals("123", r.json().at("/model_spec/version").asText());
+    r = client.post("/v1/models/half_plus_three/labels/stable:predict", "{\"instances\": [2]}");
+    assertEquals("{\"predictions\":[4.0]}", r.text());
+    r = client.post("/v1/models/half_plus_three/labels/canary:predict", "{\"instances\": [2]}");
+    assertEquals(404, r.status());
+    assertTrue(r.error().contains("stable"), "lists the labels: " + r.error());
   }
 
   // --- predict on the trained autoencoder ---
