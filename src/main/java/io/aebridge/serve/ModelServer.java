@@ -175,9 +175,16 @@ public final class ModelServer implements AutoCloseable {
     }
     int status = ctx.statusCode();
     services.metrics().request(model == null ? "" : model, ctx.method().name() + " " + endpoint, status, nanos);
-    if (LOG.isDebugEnabled()) {
-      LOG.debug("[{}] {} {} {} {} ms", Http.requestId(ctx), ctx.method(), ctx.path(), status,
-          String.format("%.1f", nanos / 1e6));
+    // Failed requests are logged with their id at INFO (server faults also at ERROR with a stack trace); the rest
+    // at DEBUG, so a busy server's log stays readable.
+    if (status >= 400 || LOG.isDebugEnabled()) {
+      String line = String.format("[%s] %s %s %d %.1f ms", Http.requestId(ctx), ctx.method(), ctx.path(), status,
+          nanos / 1e6);
+      if (status >= 400) {
+        LOG.info(line);
+      } else {
+        LOG.debug(line);
+      }
     }
   }
 
