@@ -64,7 +64,7 @@ final class ManagementApi {
         .description("The zip holds saved_model.pb and variables/ at its top or inside one folder. Checked for "
             + "zip-slip, size (limits.maxUploadBytes, limits.maxUnpackedBytes, limits.maxZipEntries) and the op "
             + "allow-list, load-tested, then renamed into place.")
-        .request("PngImage", "application/zip").response("UploadResponse").handle(this::upload);
+        .request("ZipArchive", "application/zip").response("UploadResponse").handle(this::upload);
   }
 
   private void authorize(Context ctx) {
