@@ -67,7 +67,7 @@ set +m
 for _ in $(seq 1 600); do grep -q "Epoch 2/" "$work/interrupt.log" && break; sleep 0.1; done
 kill -INT "$pid"
 status=0; wait "$pid" || status=$?
-left=$(find "$work/interrupt" -mindepth 2 -maxdepth 2 2>/dev/null | wc -l)
+left=$( { find "$work/interrupt" -mindepth 2 -maxdepth 2 2>/dev/null || true; } | wc -l)
 if [[ $status -eq 130 && $left -eq 0 ]] && grep -q "no model was written" "$work/interrupt.log"; then
   java_pass=$((java_pass + 1)); echo "ok   SIGINT at epoch 2: exit 130, nothing under the models folder"
 else
