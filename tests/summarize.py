@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 reports, extra_pass, extra_fail = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-# Optional: the benchmark harness smoke check (tests/run-all.sh step 6), one more shell-level check.
+# Optional: the benchmark harness smoke check (the last step of tests/run-all.sh), one more shell-level check.
 bench_pass, bench_fail = (int(sys.argv[4]), int(sys.argv[5])) if len(sys.argv) > 5 else (0, 0)
 tests = failed = skipped = 0
 for report in sorted(reports.glob("TEST-*.xml")):

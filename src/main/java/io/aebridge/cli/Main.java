@@ -16,14 +16,14 @@ import picocli.CommandLine.Option;
 
 @Command(name = "aebridge", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     subcommands = {QuickstartCommand.class, TrainCommand.class, EvaluateCommand.class, InspectCommand.class,
-        GoldensCommand.class, QualityCommand.class,
+        ServeCommand.class, GoldensCommand.class, QualityCommand.class,
         CommandLine.HelpCommand.class},
     description = {
         "AE Bridge: train autoencoders with TensorFlow Java, move SavedModels between Python and Java, serve them.",
         "",
         "Start with `aebridge quickstart`: it fetches MNIST, trains the tutorial's 784-32-784 autoencoder if",
-        "saved-models/ has none, evaluates it against PCA, and serves it. `aebridge help <command>` explains each",
-        "command."})
+        "saved-models/ has none, evaluates it against PCA, and serves every model. `aebridge help <command>`",
+        "explains each command."})
 public final class Main {
   /** Exit code for bad input (spec, data, arguments). */
   static final int EXIT_USAGE = 2;

@@ -18,7 +18,8 @@ import picocli.CommandLine.ParentCommand;
     description = {
         "The main job on the embedded default: train the tutorial's autoencoder (784 -> Dense(32, relu) ->",
         "Dense(784, sigmoid), BCE, Adam, 50 epochs, batch 256) on the real MNIST digits if <models> has no",
-        "version of it yet, then show what it learned. The ./aebridge launcher fetches MNIST first."})
+        "version of it yet, evaluate it against PCA, then serve every model under <models> (web page at",
+        "http://127.0.0.1:8080/). The ./aebridge launcher fetches MNIST first."})
 final class QuickstartCommand implements Callable<Integer> {
   @ParentCommand Main main;
 
@@ -29,6 +30,12 @@ final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--epochs", paramLabel = "N", defaultValue = "" + TrainingSpec.EPOCHS_DEFAULT,
       description = "Epochs when the default model has to be trained. Default: ${DEFAULT-VALUE}.")
   int epochs;
+
+  @Option(names = "--port", paramLabel = "N", description = "Port to serve on. Default: 8080.")
+  Integer port;
+
+  @Option(names = "--no-serve", description = "Stop after training and evaluating.")
+  boolean noServe;
 
   @Override
   public Integer call() throws Exception {
@@ -54,6 +61,10 @@ final class QuickstartCommand implements Callable<Integer> {
     System.out.println("Reconstructions (originals / autoencoder / PCA) and the loss curve: " + reportDir);
     List<String> names = ModelLayout.modelNames(models);
     System.out.println("Models under " + models + ": " + names);
+    if (noServe) {
+      return 0;
+    }
+    ServeCommand.start(models, port, null, null).awaitStop();
     return 0;
   }
 }

@@ -47,6 +47,10 @@ final class TrainingRun {
       SavedModelExporter.Exported exported =
           SavedModelExporter.export(modelsRoot, spec, model.weights(), card);
       return new Outcome(exported.directory(), exported.version(), model.history(), model.loss().jsonName());
+    } catch (TrainingCancelledException e) {
+      // Said here, before the hook is released: once it returns the JVM may halt before any later handler runs.
+      System.err.println(e.getMessage());
+      throw e;
     } finally {
       finished.countDown();
       try {
@@ -67,7 +71,4 @@ final class TrainingRun {
     return s;
   }
 
-  static boolean isCancellation(Throwable t) {
-    return t instanceof TrainingCancelledException;
-  }
 }

@@ -117,7 +117,7 @@ public final class LoadedModel implements AutoCloseable {
    * Runs signature {@code key}.
    *
    * @param inputs one tensor per signature input, by input key; dtypes must match exactly, shapes where fixed
-   * @return every output by key, in signature order, copied to the heap (no native handle escapes)
+   * @return every output by key, in the signature's (key-sorted) order, copied to the heap (no native handle escapes)
    * @throws SignatureNotFoundException for an unknown key
    * @throws InvalidInputException for missing/unknown inputs or a dtype/shape mismatch
    */

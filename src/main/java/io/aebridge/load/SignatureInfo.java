@@ -3,17 +3,18 @@ package io.aebridge.load;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
 
 /**
- * A signature discovered from a SavedModel: key, inputs and outputs in the order the model lists them.
+ * A signature discovered from a SavedModel: key, and inputs and outputs sorted by key.
  *
  * @param key the signature key ({@code serving_default}, {@code encode}, {@code serve} …)
  * @param methodName e.g. {@code tensorflow/serving/predict}
- * @param inputs the inputs in declaration order
- * @param outputs the outputs in declaration order
+ * @param inputs the inputs, sorted by key
+ * @param outputs the outputs, sorted by key
  */
 public record SignatureInfo(String key, String methodName, List<TensorSpec> inputs, List<TensorSpec> outputs) {
   public SignatureInfo {
@@ -27,7 +28,10 @@ public record SignatureInfo(String key, String methodName, List<TensorSpec> inpu
 
   private static List<TensorSpec> specs(Map<String, TensorInfo> infos) {
     List<TensorSpec> out = new ArrayList<>();
-    infos.forEach((name, info) -> out.add(new TensorSpec(name, info.getName(), info.getDtype(), dims(info))));
+    // A SignatureDef's inputs and outputs are protobuf maps, which carry no order (Java writers emit them in hash
+    // order); sorting by key gives one stable order, the one Python's serializer and saved_model_cli use.
+    new TreeMap<>(infos).forEach((name, info) ->
+        out.add(new TensorSpec(name, info.getName(), info.getDtype(), dims(info))));
     return out;
   }
 

@@ -45,7 +45,8 @@ class MultiInputOutputTest {
       Map<String, HostTensor> out = model.run("serving_default", Map.of(
           "a", HostTensor.ofFloats(new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6}),
           "b", HostTensor.ofDoubles(new long[] {2, 3}, new double[] {0.5, 0.5, 0.5, 1, 1, 1})));
-      // Outputs come back in the order the signature lists them, each with its own dtype and shape.
+      // Outputs come back sorted by key, as the signature lists them, each with its own dtype and shape.
+      assertEquals(List.of("alpha_product", "total", "zeta_sum"), List.copyOf(out.keySet()));
       assertEquals(info.outputs().stream().map(TensorSpec::key).toList(), List.copyOf(out.keySet()));
       assertArrayEquals(new double[] {1.5, 2.5, 3.5, 5, 6, 7}, out.get("zeta_sum").doubles(), 1e-12);
       assertEquals(DataType.DT_DOUBLE, out.get("zeta_sum").dtype());

@@ -39,6 +39,16 @@ class PenaltyEffectTest {
   }
 
   @Test
+  void shortTrainingOnAnMnistSubsetLowersTheHeldOutLoss() {
+    AutoencoderSpec spec = base("mnist", 32, Activation.RELU).build();
+    try (TrainedModel m = new Trainer().train(spec, TrainingData.autoencoding(train, heldOut), ProgressListener.NONE)) {
+      var epochs = m.history().epochs();
+      assertTrue(epochs.get(epochs.size() - 1).valLoss() < 0.8 * epochs.get(0).valLoss(), "val_loss " + epochs);
+      assertTrue(epochs.get(epochs.size() - 1).valLoss() < 0.3, "held-out BCE after 8 epochs " + epochs);
+    }
+  }
+
+  @Test
   void l1SparsityLowersTheMeanCodeActivation() {
     double plain;
     double sparse;

@@ -1,0 +1,67 @@
+package io.aebridge.cli;
+
+import io.aebridge.load.ModelLayout;
+import io.aebridge.serve.ModelServer;
+import io.aebridge.serve.ServerConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve",
+    description = {
+        "Serve every SavedModel under a models folder over HTTP (TF Serving layout <root>/<name>/<version>/).",
+        "Speaks TF Serving REST (/v1/models/...), the Open Inference Protocol V2 (/v2/...), autoencoder",
+        "endpoints (/v1/ae/<model>/encode|decode|reconstruct|image), /metrics, /openapi.json and a web page at /.",
+        "Binds 127.0.0.1 unless told otherwise; SIGTERM or Ctrl-C finishes in-flight requests and closes the models.",
+        "Settings: --config FILE (see server/aebridge-server.json), then AEBRIDGE_* environment variables, then",
+        "these flags. See server/README.md.",
+        "",
+        "Examples:",
+        "  aebridge serve",
+        "  aebridge serve --models saved-models --port 8080",
+        "  aebridge serve --config server/aebridge-server.json"})
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--models", paramLabel = "DIR", description = "Models root. Default: saved-models (or the config's).")
+  Path models;
+
+  @Option(names = "--port", paramLabel = "N", description = "Port (0 = any free one). Default: "
+      + ServerConfig.DEFAULT_PORT + ".")
+  Integer port;
+
+  @Option(names = "--host", paramLabel = "ADDRESS", description = "Address to bind. Default: "
+      + ServerConfig.DEFAULT_HOST + " (this machine only).")
+  String host;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "A JSON or YAML server config.")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    ModelServer server = start(models, port, host, config);
+    server.awaitStop();
+    return 0;
+  }
+
+  /** Starts a server with config file → environment → flag precedence; it stops on SIGTERM/Ctrl-C. */
+  static ModelServer start(Path models, Integer port, String host, Path configFile) throws Exception {
+    Path root = models == null ? Path.of("saved-models") : models;
+    ServerConfig base = configFile == null ? ServerConfig.defaults(root) : ServerConfig.load(configFile);
+    ServerConfig.Builder b = base.withEnvironment(System.getenv()).toBuilder();
+    if (models != null) {
+      b.modelsRoot(models);
+    }
+    if (port != null) {
+      b.port(port);
+    }
+    if (host != null) {
+      b.host(host);
+    }
+    ServerConfig cfg = b.build();
+    ModelServer server = ModelServer.start(cfg);
+    server.closeOnShutdown();
+    System.out.println("Serving " + ModelLayout.modelNames(cfg.modelsRoot()) + " from " + cfg.modelsRoot()
+        + " at " + server.baseUrl() + "  (web page: " + server.baseUrl() + "/ ; Ctrl-C stops)");
+    return server;
+  }
+}

@@ -1,0 +1,426 @@
+package io.aebridge.serve;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.aebridge.load.HostTensor;
+import io.aebridge.load.ModelLayout;
+import io.aebridge.load.SignatureInfo;
+import io.aebridge.load.TensorSpec;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * Endpoints for autoencoders — models with {@code encode}, {@code decode} and {@code serving_default} signatures of
+ * one input and one output each, whatever their tensor names:
+ *
+ * <ul>
+ *   <li>{@code GET /v1/ae/{m}}: input, code and image geometry;</li>
+ *   <li>{@code POST /v1/ae/{m}/encode}, {@code /decode}: {@code {"instances": [...]}} → codes / reconstructions;</li>
+ *   <li>{@code POST /v1/ae/{m}/reconstruct}: reconstructions plus each sample's mean squared reconstruction
+ *       error, the anomaly score ({@code ?include=code} adds the codes);</li>
+ *   <li>{@code POST /v1/ae/{m}/image}: a picture of any size (PNG, JPEG, GIF, BMP) → fitted to the model (the
+ *       response lists each step), its reconstruction as PNG and its code; {@code ?noise=0.3} corrupts the input
+ *       first (to watch a denoising model), {@code ?invert=auto|true|false}, {@code ?format=png} or
+ *       {@code Accept: image/png} returns the reconstruction PNG itself.</li>
+ * </ul>
+ *
+ * Each also exists under {@code /v1/ae/{m}/versions/{v}/…}. Samples may be sent flat or nested: a sample with as
+ * many values as the signature's sample shape is reshaped to it.
+ */
+final class AutoencoderApi {
+  static final String ENCODE = "encode";
+  static final String DECODE = "decode";
+  static final String RECONSTRUCT = Servable.DEFAULT_SIGNATURE;
+
+  private final Services s;
+
+  AutoencoderApi(Services services) {
+    this.s = services;
+  }
+
+  /** Whether the model has the three single-input, single-output signatures. */
+  static boolean isAutoencoder(ModelHandle h) {
+    for (String key : List.of(ENCODE, DECODE, RECONSTRUCT)) {
+      SignatureInfo sig = h.signatures().get(key);
+      if (sig == null || sig.inputs().size() != 1 || sig.outputs().size() != 1) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void register(Routes r) {
+    for (String prefix : List.of("/v1/ae/{m}", "/v1/ae/{m}/versions/{v}")) {
+      boolean versioned = prefix.contains("{v}");
+      String which = versioned ? " (one version)" : "";
+      r.get(prefix).tag("autoencoder").summary("Autoencoder geometry: input, code and image shapes" + which)
+          .response("AutoencoderInfo").handle(ctx -> info(ctx, selector(ctx)));
+      r.post(prefix + "/encode").tag("autoencoder").summary("Encode samples to codes" + which)
+          .request("AeInstances").response("AeCodes").handle(ctx -> encode(ctx, selector(ctx)));
+      r.post(prefix + "/decode").tag("autoencoder").summary("Decode codes to reconstructions" + which)
+          .request("AeInstances").response("AeReconstructions").handle(ctx -> decode(ctx, selector(ctx)));
+      r.post(prefix + "/reconstruct").tag("autoencoder")
+          .summary("Reconstruct samples and score each by its reconstruction error (MSE)" + which)
+          .description("?include=code adds the codes.").request("AeInstances").response("AeReconstructResponse")
+          .handle(ctx -> reconstruct(ctx, selector(ctx)));
+      r.post(prefix + "/image").tag("autoencoder")
+          .summary("Reconstruct a picture of any size; JSON with PNGs, code and error, or the PNG itself" + which)
+          .description("Query: noise (σ of Gaussian noise added before encoding, 0–1), seed, invert "
+              + "(auto|true|false), format (json|png). Accept: image/png also returns the PNG.")
+          .request("PngImage", "image/png").response("AeImageResponse").handle(ctx -> image(ctx, selector(ctx)));
+    }
+  }
+
+  private static ModelRepository.Selector selector(Context ctx) {
+    String v = ctx.pathParamMap().get("v");
+    if (v == null) {
+      return new ModelRepository.Latest();
+    }
+    OptionalLong version = ModelLayout.parseVersion(v);
+    if (version.isEmpty()) {
+      throw ApiException.notFound("Version '" + TensorJson.abbreviate(v) + "' is not a positive integer");
+    }
+    return new ModelRepository.Specific(version.getAsLong());
+  }
+
+  /** The signature {@code key} of an autoencoder, or 404 saying what the model has instead. */
+  private static SignatureInfo signature(ModelHandle h, String key) {
+    SignatureInfo sig = h.signatures().get(key);
+    if (sig == null || sig.inputs().size() != 1 || sig.outputs().size() != 1) {
+      throw ApiException.notFound("Model '" + h.name() + "' version " + h.version() + " is not an autoencoder here: "
+          + "it needs a signature '" + key + "' with one input and one output; its signatures are "
+          + h.signatures().keySet());
+    }
+    return sig;
+  }
+
+  private void info(Context ctx, ModelRepository.Selector selector) throws IOException {
+    String m = ctx.pathParam("m");
+    try (ModelHandle h = s.repository().acquire(m, selector)) {
+      Http.model(ctx, m);
+      SignatureInfo rec = signature(h, RECONSTRUCT);
+      SignatureInfo enc = signature(h, ENCODE);
+      Geometry geo = geometry(h, rec.inputs().get(0));
+      Http.json(ctx, g -> {
+        g.writeStartObject();
+        g.writeStringField("model", h.name());
+        g.writeStringField("version", Long.toString(h.version()));
+        writeTensor(g, "input", rec.inputs().get(0));
+        writeTensor(g, "code", enc.outputs().get(0));
+        writeTensor(g, "reconstruction", rec.outputs().get(0));
+        if (geo != null) {
+          g.writeObjectFieldStart("image");
+          g.writeNumberField("height", geo.height);
+          g.writeNumberField("width", geo.width);
+          g.writeNumberField("channels", geo.channels);
+          g.writeStringField("source", geo.source);
+          g.writeEndObject();
+        }
+        g.writeEndObject();
+      });
+    }
+  }
+
+  private static void writeTensor(JsonGenerator g, String field, TensorSpec t) throws IOException {
+    g.writeObjectFieldStart(field);
+    g.writeStringField("name", t.key());
+    g.writeStringField("dtype", t.dtype().name());
+    if (t.rankKnown()) {
+      g.writeFieldName("shape");
+      TensorJson.writeShape(g, t.shape());
+    }
+    g.writeEndObject();
+  }
+
+  /** Parses {@code {"instances": [...]}} for the one input of {@code sig}, reshaping flat samples to its shape. */
+  private HostTensor samples(Context ctx, ModelHandle h, SignatureInfo sig) throws IOException {
+    byte[] body = Http.body(ctx, s.config().limits().maxBodyBytes());
+    TfServingApi.PredictRequest request = TfServingApi.PredictRequest.parse(body, h, s.config().limits().maxBatch(),
+        sig);
+    TensorSpec spec = sig.inputs().get(0);
+    return fit(request.inputs().get(spec.key()), spec);
+  }
+
+  /** {@code t} reshaped to {@code [n, …spec]} when its samples hold exactly a sample's values. */
+  static HostTensor fit(HostTensor t, TensorSpec spec) {
+    long[] shape = t.shape();
+    if (!spec.rankKnown() || shape.length == 0 || spec.accepts(shape)) {
+      return t;
+    }
+    long per = 1;
+    for (int i = 1; i < spec.shape().length; i++) {
+      if (spec.shape()[i] < 0) {
+        return t;
+      }
+      per *= spec.shape()[i];
+    }
+    long got = shape[0] == 0 ? 0 : t.elementCount() / shape[0];
+    if (got != per) {
+      return t;
+    }
+    long[] target = spec.shape().clone();
+    target[0] = shape[0];
+    return switch (t.dtype()) {
+      case DT_FLOAT -> HostTensor.ofFloats(target, (float[]) t.array());
+      case DT_DOUBLE -> HostTensor.ofDoubles(target, (double[]) t.array());
+      case DT_INT32 -> HostTensor.ofInts(target, (int[]) t.array());
+      default -> HostTensor.ofLongs(target, (long[]) t.array());
+    };
+  }
+
+  private HostTensor run(ModelHandle h, SignatureInfo sig, HostTensor input, long deadline) {
+    Map<String, HostTensor> out = s.inference().run(h, sig, Map.of(sig.inputs().get(0).key(), input), deadline);
+    return out.get(sig.outputs().get(0).key());
+  }
+
+  private void encode(Context ctx, ModelRepository.Selector selector) throws IOException {
+    long deadline = s.deadline();
+    try (ModelHandle h = s.repository().acquire(ctx.pathParam("m"), selector)) {
+      Http.model(ctx, h.name());
+      SignatureInfo sig = signature(h, ENCODE);
+      HostTensor codes = run(h, sig, samples(ctx, h, sig), deadline);
+      Http.json(ctx, g -> {
+        g.writeStartObject();
+        header(g, h);
+        writeRows(g, "codes", codes);
+        g.writeEndObject();
+      });
+    }
+  }
+
+  private void decode(Context ctx, ModelRepository.Selector selector) throws IOException {
+    long deadline = s.deadline();
+    try (ModelHandle h = s.repository().acquire(ctx.pathParam("m"), selector)) {
+      Http.model(ctx, h.name());
+      SignatureInfo sig = signature(h, DECODE);
+      HostTensor rec = run(h, sig, samples(ctx, h, sig), deadline);
+      Http.json(ctx, g -> {
+        g.writeStartObject();
+        header(g, h);
+        writeRows(g, "reconstructions", rec);
+        g.writeEndObject();
+      });
+    }
+  }
+
+  private void reconstruct(Context ctx, ModelRepository.Selector selector) throws IOException {
+    long deadline = s.deadline();
+    boolean withCode = "code".equals(ctx.queryParam("include"));
+    try (ModelHandle h = s.repository().acquire(ctx.pathParam("m"), selector)) {
+      Http.model(ctx, h.name());
+      SignatureInfo sig = signature(h, RECONSTRUCT);
+      HostTensor x = samples(ctx, h, sig);
+      HostTensor rec = run(h, sig, x, deadline);
+      HostTensor codes = withCode ? run(h, signature(h, ENCODE), x, deadline) : null;
+      double[] errors = meanSquaredErrors(x, rec);
+      Http.json(ctx, g -> {
+        g.writeStartObject();
+        header(g, h);
+        writeRows(g, "reconstructions", rec);
+        g.writeArrayFieldStart("errors");
+        for (double e : errors) {
+          g.writeNumber(e);
+        }
+        g.writeEndArray();
+        g.writeStringField("error_metric", "mse");
+        if (codes != null) {
+          writeRows(g, "codes", codes);
+        }
+        g.writeEndObject();
+      });
+    }
+  }
+
+  /** Per-sample mean of squared differences; the shapes must agree. */
+  static double[] meanSquaredErrors(HostTensor x, HostTensor rec) {
+    if (!Arrays.equals(x.shape(), rec.shape())) {
+      throw ApiException.invalid("The reconstruction has shape " + Arrays.toString(rec.shape()) + " but the input "
+          + Arrays.toString(x.shape()) + "; reconstruction error needs equal shapes");
+    }
+    long n = x.shape().length == 0 ? 1 : x.shape()[0];
+    int per = (int) (n == 0 ? 0 : x.elementCount() / n);
+    double[] out = new double[(int) n];
+    for (int i = 0; i < n; i++) {
+      double sum = 0;
+      for (int j = 0; j < per; j++) {
+        double d = x.doubleAt(i * per + j) - rec.doubleAt(i * per + j);
+        sum += d * d;
+      }
+      out[i] = per == 0 ? 0 : sum / per;
+    }
+    return out;
+  }
+
+  private static void header(JsonGenerator g, ModelHandle h) throws IOException {
+    g.writeStringField("model", h.name());
+    g.writeStringField("version", Long.toString(h.version()));
+  }
+
+  private static void writeRows(JsonGenerator g, String field, HostTensor t) throws IOException {
+    g.writeArrayFieldStart(field);
+    long n = t.shape().length == 0 ? 0 : t.shape()[0];
+    for (int i = 0; i < n; i++) {
+      TensorJson.writeRow(g, t, i);
+    }
+    g.writeEndArray();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Images
+
+  /** Image size of a model's samples and where it was learnt. */
+  private record Geometry(int height, int width, int channels, String source) {}
+
+  private static Geometry geometry(ModelHandle h, TensorSpec input) {
+    if (!input.rankKnown()) {
+      return null;
+    }
+    long[] shape = input.shape();
+    long per = 1;
+    for (int i = 1; i < shape.length; i++) {
+      if (shape[i] < 0) {
+        return null;
+      }
+      per *= shape[i];
+    }
+    int[] card = h.imageShape();
+    if (card != null && (long) card[0] * card[1] * card[2] == per) {
+      return new Geometry(card[0], card[1], card[2], "model card");
+    }
+    if (shape.length == 4) {
+      return new Geometry((int) shape[1], (int) shape[2], (int) shape[3], "input shape");
+    }
+    if (shape.length == 3) {
+      return new Geometry((int) shape[1], (int) shape[2], 1, "input shape");
+    }
+    if (shape.length == 2) {
+      long side = Math.round(Math.sqrt(per));
+      if (side * side == per) {
+        return new Geometry((int) side, (int) side, 1, "square of the input size");
+      }
+      side = Math.round(Math.sqrt(per / 3.0));
+      if (3 * side * side == per) {
+        return new Geometry((int) side, (int) side, 3, "square RGB of the input size");
+      }
+    }
+    return null;
+  }
+
+  private void image(Context ctx, ModelRepository.Selector selector) throws IOException {
+    long deadline = s.deadline();
+    double noise = doubleParam(ctx, "noise", 0, 0, 1);
+    long seed = (long) doubleParam(ctx, "seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
+    Images.Invert invert = switch (String.valueOf(ctx.queryParam("invert")).toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "1" -> Images.Invert.TRUE;
+      case "false", "no", "0" -> Images.Invert.FALSE;
+      case "auto", "null" -> Images.Invert.AUTO;
+      default -> throw ApiException.invalid("invert must be auto, true or false");
+    };
+    String format = ctx.queryParam("format");
+    boolean pngOut = "png".equals(format) || (format == null && Http.accepts(ctx, "image/png")
+        && !Http.accepts(ctx, "application/json"));
+    if (format != null && !format.equals("png") && !format.equals("json")) {
+      throw ApiException.invalid("format must be json or png");
+    }
+    try (ModelHandle h = s.repository().acquire(ctx.pathParam("m"), selector)) {
+      Http.model(ctx, h.name());
+      SignatureInfo rec = signature(h, RECONSTRUCT);
+      TensorSpec in = rec.inputs().get(0);
+      Geometry geo = geometry(h, in);
+      if (geo == null) {
+        throw ApiException.invalid("Cannot tell the image size of model '" + h.name() + "': its input is "
+            + in.shapeText() + " and its model card gives no inputShape");
+      }
+      byte[] body = Http.body(ctx, s.config().limits().maxBodyBytes());
+      Images.Prepared prepared = Images.prepare(body, geo.height, geo.width, geo.channels, invert,
+          s.config().limits().maxImagePixels());
+      List<String> steps = new java.util.ArrayList<>(prepared.steps());
+      float[] clean = prepared.pixels().values();
+      float[] fed = clean;
+      if (noise > 0) {
+        fed = Images.noisy(clean, noise, seed);
+        steps.add(String.format(Locale.ROOT, "added Gaussian noise σ=%.3f (seed %d), clipped to [0, 1]", noise,
+            seed));
+      }
+      long[] shape = in.shape().clone();
+      shape[0] = 1;
+      HostTensor x = HostTensor.ofFloats(shape, fed).castTo(in.dtype());
+      HostTensor out = run(h, rec, x, deadline);
+      SignatureInfo enc = h.signatures().get(ENCODE);
+      HostTensor code = enc != null && enc.inputs().size() == 1 && enc.outputs().size() == 1
+          && enc.inputs().get(0).dtype() == in.dtype() ? run(h, enc, x, deadline) : null;
+      float[] recValues = out.floats();
+      if (recValues.length != clean.length) {
+        throw ApiException.invalid("The reconstruction has " + recValues.length + " values, the image "
+            + clean.length);
+      }
+      double error = meanSquaredErrors(x, out)[0];
+      double errorVsClean = meanSquaredErrors(HostTensor.ofFloats(shape, clean).castTo(out.dtype()), out)[0];
+      byte[] recPng = Images.png(recValues, geo.height, geo.width, geo.channels);
+      if (pngOut) {
+        ctx.header("X-Reconstruction-Error", Double.toString(error));
+        ctx.header("X-Preprocessing", String.join("; ", steps).replaceAll("[^\\x20-\\x7e]", "?"));
+        Http.bytes(ctx, "image/png", recPng);
+        return;
+      }
+      float[] fedValues = fed;
+      Base64.Encoder b64 = Base64.getEncoder();
+      Http.json(ctx, g -> {
+        g.writeStartObject();
+        header(g, h);
+        g.writeArrayFieldStart("steps");
+        for (String step : steps) {
+          g.writeString(step);
+        }
+        g.writeEndArray();
+        g.writeObjectFieldStart("image");
+        g.writeNumberField("height", geo.height);
+        g.writeNumberField("width", geo.width);
+        g.writeNumberField("channels", geo.channels);
+        g.writeEndObject();
+        g.writeStringField("input_png", b64.encodeToString(Images.png(clean, geo.height, geo.width,
+            geo.channels)));
+        if (noise > 0) {
+          g.writeStringField("noisy_png", b64.encodeToString(Images.png(fedValues, geo.height, geo.width,
+              geo.channels)));
+        }
+        g.writeStringField("reconstruction_png", b64.encodeToString(recPng));
+        if (code != null) {
+          g.writeFieldName("code");
+          TensorJson.writeFlat(g, code);
+          long[] cs = code.shape();
+          g.writeFieldName("code_shape");
+          TensorJson.writeShape(g, Arrays.copyOfRange(cs, 1, cs.length));
+        }
+        g.writeNumberField("reconstruction_error", error);
+        if (noise > 0) {
+          g.writeNumberField("error_vs_clean", errorVsClean);
+        }
+        g.writeEndObject();
+      });
+    }
+  }
+
+  private static double doubleParam(Context ctx, String name, double fallback, double min, double max) {
+    String v = ctx.queryParam(name);
+    if (v == null || v.isBlank()) {
+      return fallback;
+    }
+    double d;
+    try {
+      d = Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw ApiException.invalid("Query parameter " + name + " must be a number, found '"
+          + TensorJson.abbreviate(v) + "'");
+    }
+    if (!(d >= min && d <= max)) {
+      throw ApiException.invalid("Query parameter " + name + " must lie in [" + min + ", " + max + "], found " + d);
+    }
+    return d;
+  }
+}

@@ -1,0 +1,87 @@
+package io.aebridge.serve;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.aebridge.load.InvalidInputException;
+import io.aebridge.load.SignatureNotFoundException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.exceptions.TFFailedPreconditionException;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.exceptions.TFOutOfRangeException;
+import org.tensorflow.exceptions.TFResourceExhaustedException;
+import org.tensorflow.exceptions.TensorFlowException;
+
+/**
+ * The one place where exceptions become HTTP responses: {@code {"error": "…"}} bodies with TF Serving's status
+ * mapping. Client mistakes are 4xx with a message saying what was expected; only server faults are 5xx, logged
+ * with the request id.
+ */
+final class HttpErrors {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpErrors.class);
+
+  private HttpErrors() {}
+
+  static void install(Javalin app) {
+    app.exception(ApiException.class, (e, ctx) -> {
+      if (e.httpStatus() >= 500) {
+        LOG.warn("[{}] {} {}: {}", Http.requestId(ctx), ctx.method(), ctx.path(), e.getMessage());
+      }
+      Http.error(ctx, e.httpStatus(), e.getMessage());
+    });
+    app.exception(InvalidInputException.class, (e, ctx) -> Http.error(ctx, 400, e.getMessage()));
+    app.exception(SignatureNotFoundException.class, (e, ctx) -> Http.error(ctx, 404,
+        "No such signature; signatures are " + e.available()));
+    app.exception(JsonProcessingException.class, (e, ctx) -> Http.error(ctx, 400, malformed(e)));
+    app.exception(HttpResponseException.class, (e, ctx) -> {
+      int status = e.getStatus();
+      String message = status == 404 ? "No endpoint " + ctx.method() + " " + ctx.path() + "; the API is described "
+          + "at /openapi.json" : e.getMessage();
+      Http.error(ctx, status, message);
+    });
+    app.exception(TFInvalidArgumentException.class, (e, ctx) -> Http.error(ctx, 400,
+        "TensorFlow rejected the input: " + firstLine(e.getMessage())));
+    app.exception(TensorFlowException.class, (e, ctx) -> {
+      if (e instanceof TFOutOfRangeException
+          || e instanceof TFFailedPreconditionException) {
+        Http.error(ctx, 400, "TensorFlow rejected the input: " + firstLine(e.getMessage()));
+      } else if (e instanceof TFResourceExhaustedException) {
+        Http.error(ctx, 429, "TensorFlow ran out of resources: " + firstLine(e.getMessage()));
+      } else {
+        serverFault(ctx, e);
+      }
+    });
+    app.exception(Exception.class, (e, ctx) -> {
+      // Early-abort of a body read or a broken connection is the client's doing, not ours.
+      if (e instanceof java.io.IOException && !(e instanceof java.io.UncheckedIOException)) {
+        Http.error(ctx, 400, "Could not read the request: " + e.getMessage());
+        return;
+      }
+      serverFault(ctx, e);
+    });
+  }
+
+  /** {@code "Malformed JSON at line L, column C: …"}. */
+  static String malformed(JsonProcessingException e) {
+    JsonLocation where = e.getLocation();
+    return "Malformed JSON" + (where == null ? "" : " at line " + where.getLineNr() + ", column "
+        + where.getColumnNr()) + ": " + e.getOriginalMessage();
+  }
+
+  private static void serverFault(Context ctx, Exception e) {
+    String id = Http.requestId(ctx);
+    LOG.error("[{}] {} {} failed", id, ctx.method(), ctx.path(), e);
+    Http.error(ctx, 500, "Internal error (request id " + id + "): " + e.getClass().getSimpleName());
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

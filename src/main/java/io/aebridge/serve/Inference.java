@@ -1,0 +1,461 @@
+package io.aebridge.serve;
+
+import io.aebridge.load.HostTensor;
+import io.aebridge.load.SignatureInfo;
+import io.aebridge.load.TensorSpec;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.proto.DataType;
+
+/**
+ * Runs validated requests on a {@link ModelHandle}, merging concurrent ones into one session run (dynamic
+ * batching) when the model's {@link ServerConfig.Batching} allows.
+ *
+ * <p>Each signature of each loaded version has its own bounded queue: the first request waits up to
+ * {@code maxDelayMicros} for company, a batch takes up to {@code maxBatchSize} samples of requests whose
+ * non-batch shapes agree, runs once, and hands each request its rows. A full queue answers 503, a request past its
+ * deadline 504. A merged run that fails, or whose outputs do not have one row per sample, is redone request by
+ * request, so one bad request never fails its neighbours. Queued work holds its own model reference, so a version
+ * swap never closes a model under a batch. Thread-safe.
+ */
+final class Inference implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Inference.class);
+
+  private final ServerConfig config;
+  private final ServerMetrics metrics;
+  private final ScheduledThreadPoolExecutor executor;
+  private final Map<String, AtomicInteger> queuedByModel = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  Inference(ServerConfig config, ServerMetrics metrics) {
+    this.config = config;
+    this.metrics = metrics;
+    AtomicInteger n = new AtomicInteger();
+    this.executor = new ScheduledThreadPoolExecutor(config.batching().threads(), r -> {
+      Thread t = new Thread(r, "aebridge-batch-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    executor.setRemoveOnCancelPolicy(true);
+  }
+
+  /** Requests waiting in batch queues for {@code model}. */
+  int queued(String model) {
+    AtomicInteger n = queuedByModel.get(model);
+    return n == null ? 0 : n.get();
+  }
+
+  /**
+   * Checks {@code inputs} against {@code sig}: every input present and no other, dtypes equal, shapes fitting,
+   * batch within {@code limits.maxBatch}.
+   *
+   * @throws ApiException INVALID_ARGUMENT naming what was expected and what came
+   */
+  void validate(ModelHandle model, SignatureInfo sig, Map<String, HostTensor> inputs) {
+    for (String name : inputs.keySet()) {
+      if (sig.inputs().stream().noneMatch(t -> t.key().equals(name))) {
+        throw ApiException.invalid("Signature '" + sig.key() + "' of model '" + model.name() + "' has no input '"
+            + name + "'; its inputs are " + sig.inputs().stream().map(TensorSpec::key).toList());
+      }
+    }
+    for (TensorSpec spec : sig.inputs()) {
+      HostTensor t = inputs.get(spec.key());
+      if (t == null) {
+        throw ApiException.invalid("Signature '" + sig.key() + "' of model '" + model.name() + "' needs input '"
+            + spec.key() + "' (" + spec.dtype() + " " + spec.shapeText() + "); got " + inputs.keySet());
+      }
+      if (t.dtype() != spec.dtype()) {
+        throw ApiException.invalid("Input '" + spec.key() + "' of signature '" + sig.key() + "' expects "
+            + spec.dtype() + ", got " + t.dtype());
+      }
+      if (!spec.accepts(t.shape())) {
+        throw ApiException.invalid("Input '" + spec.key() + "' of signature '" + sig.key() + "' expects shape "
+            + spec.shapeText() + ", got " + Arrays.toString(t.shape()));
+      }
+      long[] shape = t.shape();
+      if (shape.length > 0 && spec.rankKnown() && spec.shape()[0] < 0 && shape[0] > config.limits().maxBatch()) {
+        throw ApiException.invalid("Input '" + spec.key() + "' holds a batch of " + shape[0] + " samples; the "
+            + "limit is " + config.limits().maxBatch() + " (limits.maxBatch)");
+      }
+    }
+    for (TensorSpec out : sig.outputs()) {
+      if (!HostTensor.supports(out.dtype())) {
+        throw ApiException.invalid("Signature '" + sig.key() + "' returns '" + out.key() + "' as " + out.dtype()
+            + ", which this server cannot return; supported: DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64");
+      }
+    }
+  }
+
+  /**
+   * Validates and runs {@code inputs} on signature {@code sig} of {@code model}, batched when possible.
+   *
+   * @param deadlineNanos {@link System#nanoTime()} after which the request is answered 504
+   * @return every output by key, in signature order
+   */
+  Map<String, HostTensor> run(ModelHandle model, SignatureInfo sig, Map<String, HostTensor> inputs,
+      long deadlineNanos) {
+    validate(model, sig, inputs);
+    ServerConfig.Batching batching = config.batchingOf(model.name());
+    int rows = batchRows(sig, inputs);
+    if (!batching.enabled() || rows < 1 || rows > batching.maxBatchSize() || closed.get()) {
+      if (System.nanoTime() > deadlineNanos) {
+        throw deadline(model);
+      }
+      return model.run(sig.key(), inputs);
+    }
+    BatchQueue queue = model.servable().batchQueue(sig.key(),
+        () -> new BatchQueue(model.name(), sig.key(), batching));
+    Pending p = new Pending(model.retain(), sig, inputs, rows, deadlineNanos);
+    try {
+      queue.submit(p);
+    } catch (RuntimeException e) {
+      p.handle.close();
+      throw e;
+    }
+    try {
+      long wait = deadlineNanos - System.nanoTime();
+      return p.result.get(Math.max(0, wait), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      p.cancelled.set(true);
+      throw deadline(model);
+    } catch (InterruptedException e) {
+      p.cancelled.set(true);
+      Thread.currentThread().interrupt();
+      throw new ApiException(ApiException.Code.UNAVAILABLE, "Interrupted while waiting for the model");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(cause);
+    }
+  }
+
+  private ApiException deadline(ModelHandle model) {
+    return new ApiException(ApiException.Code.DEADLINE_EXCEEDED, "Deadline of " + config.requestTimeout()
+        .toMillis() + " ms exceeded waiting for model '" + model.name() + "' (requestTimeout)");
+  }
+
+  /** Samples in the request if every input is batched along a variable dimension 0 with equal sizes, else -1. */
+  static int batchRows(SignatureInfo sig, Map<String, HostTensor> inputs) {
+    long rows = -1;
+    for (TensorSpec spec : sig.inputs()) {
+      if (!spec.rankKnown() || spec.shape().length == 0 || spec.shape()[0] >= 0) {
+        return -1;
+      }
+      long[] shape = inputs.get(spec.key()).shape();
+      if (shape.length == 0 || (rows >= 0 && shape[0] != rows)) {
+        return -1;
+      }
+      rows = shape[0];
+    }
+    return rows > Integer.MAX_VALUE ? -1 : (int) rows;
+  }
+
+  /** One request waiting to be batched; owns its model reference until it completes. */
+  private static final class Pending {
+    final ModelHandle handle;
+    final SignatureInfo sig;
+    final Map<String, HostTensor> inputs;
+    final int rows;
+    final long deadline;
+    final long enqueuedAt = System.nanoTime();
+    final CompletableFuture<Map<String, HostTensor>> result = new CompletableFuture<>();
+    final AtomicBoolean cancelled = new AtomicBoolean();
+
+    Pending(ModelHandle handle, SignatureInfo sig, Map<String, HostTensor> inputs, int rows, long deadline) {
+      this.handle = handle;
+      this.sig = sig;
+      this.inputs = inputs;
+      this.rows = rows;
+      this.deadline = deadline;
+    }
+
+    /** Non-batch dimensions of every input: requests merge only when these agree. */
+    boolean compatible(Pending other) {
+      for (TensorSpec spec : sig.inputs()) {
+        long[] a = inputs.get(spec.key()).shape();
+        long[] b = other.inputs.get(spec.key()).shape();
+        if (!Arrays.equals(a, 1, a.length, b, 1, b.length)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    void finish(Map<String, HostTensor> outputs, RuntimeException error) {
+      try {
+        if (error != null) {
+          result.completeExceptionally(error);
+        } else {
+          result.complete(outputs);
+        }
+      } finally {
+        handle.close();
+      }
+    }
+  }
+
+  /** The queue of one signature of one loaded version. */
+  final class BatchQueue {
+    private final String model;
+    private final String signature;
+    private final ServerConfig.Batching batching;
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final AtomicInteger queuedForModel;
+    private int queuedRows;
+    private boolean scheduled;
+
+    BatchQueue(String model, String signature, ServerConfig.Batching batching) {
+      this.model = model;
+      this.signature = signature;
+      this.batching = batching;
+      this.queuedForModel = queuedByModel.computeIfAbsent(model, k -> {
+        AtomicInteger n = new AtomicInteger();
+        metrics.queueDepth(k, n);
+        return n;
+      });
+    }
+
+    void submit(Pending p) {
+      synchronized (this) {
+        if (closed.get()) {
+          throw new ApiException(ApiException.Code.UNAVAILABLE, "The server is stopping");
+        }
+        if (queue.size() >= batching.maxQueuedRequests()) {
+          throw new ApiException(ApiException.Code.UNAVAILABLE, "Batch queue of model '" + model + "' signature '"
+              + signature + "' is full (" + batching.maxQueuedRequests() + " requests; batching.maxQueuedRequests)"
+              + "; retry later");
+        }
+        queue.add(p);
+        queuedRows += p.rows;
+        queuedForModel.incrementAndGet();
+        if (!scheduled) {
+          scheduled = true;
+          schedule(queuedRows >= batching.maxBatchSize() ? 0 : batching.maxDelayMicros());
+        }
+      }
+    }
+
+    private void schedule(long delayMicros) {
+      try {
+        if (delayMicros <= 0) {
+          executor.execute(this::drain);
+        } else {
+          executor.schedule(this::drain, delayMicros, TimeUnit.MICROSECONDS);
+        }
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        scheduled = false;
+        failAll(new ApiException(ApiException.Code.UNAVAILABLE, "The server is stopping"));
+      }
+    }
+
+    /** Takes one batch, runs it, and schedules the next if requests remain. */
+    private void drain() {
+      List<Pending> batch = new ArrayList<>();
+      List<Pending> expired = new ArrayList<>();
+      synchronized (this) {
+        long now = System.nanoTime();
+        int rows = 0;
+        Pending first = null;
+        for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+          Pending p = it.next();
+          if (p.cancelled.get() || now > p.deadline) {
+            it.remove();
+            take(p);
+            expired.add(p);
+            continue;
+          }
+          if (first == null) {
+            first = p;
+          } else if (rows + p.rows > batching.maxBatchSize() || !first.compatible(p)) {
+            continue;
+          }
+          it.remove();
+          take(p);
+          batch.add(p);
+          rows += p.rows;
+          if (rows >= batching.maxBatchSize()) {
+            break;
+          }
+        }
+      }
+      for (Pending p : expired) {
+        p.finish(null, new ApiException(ApiException.Code.DEADLINE_EXCEEDED, "Deadline exceeded in the batch "
+            + "queue of model '" + model + "'"));
+      }
+      try {
+        if (!batch.isEmpty()) {
+          runBatch(batch);
+        }
+      } finally {
+        synchronized (this) {
+          if (queue.isEmpty()) {
+            scheduled = false;
+          } else {
+            long waited = (System.nanoTime() - queue.peek().enqueuedAt) / 1000;
+            schedule(queuedRows >= batching.maxBatchSize() ? 0 : batching.maxDelayMicros() - waited);
+          }
+        }
+      }
+    }
+
+    private void take(Pending p) {
+      queuedRows -= p.rows;
+      queuedForModel.decrementAndGet();
+    }
+
+    private void failAll(RuntimeException error) {
+      List<Pending> all;
+      synchronized (this) {
+        all = new ArrayList<>(queue);
+        all.forEach(this::take);
+        queue.clear();
+      }
+      all.forEach(p -> p.finish(null, error));
+    }
+
+    private void runBatch(List<Pending> batch) {
+      int rows = batch.stream().mapToInt(p -> p.rows).sum();
+      metrics.batchSize(model, rows);
+      Pending first = batch.get(0);
+      if (batch.size() == 1) {
+        runAlone(first);
+        return;
+      }
+      Map<String, HostTensor> merged = new LinkedHashMap<>();
+      for (TensorSpec spec : first.sig.inputs()) {
+        List<HostTensor> parts = new ArrayList<>(batch.size());
+        batch.forEach(p -> parts.add(p.inputs.get(spec.key())));
+        merged.put(spec.key(), concat(parts));
+      }
+      Map<String, HostTensor> outputs;
+      try {
+        outputs = first.handle.run(signature, merged);
+      } catch (RuntimeException e) {
+        batch.forEach(this::runAlone);
+        return;
+      }
+      for (HostTensor out : outputs.values()) {
+        long[] s = out.shape();
+        if (s.length == 0 || s[0] != rows) {
+          LOG.debug("Signature '{}' of model {} returned {} for a batch of {}; running requests one by one",
+              signature, model, out, rows);
+          batch.forEach(this::runAlone);
+          return;
+        }
+      }
+      int offset = 0;
+      for (Pending p : batch) {
+        Map<String, HostTensor> mine = new LinkedHashMap<>();
+        for (Map.Entry<String, HostTensor> e : outputs.entrySet()) {
+          mine.put(e.getKey(), rows(e.getValue(), offset, p.rows));
+        }
+        offset += p.rows;
+        p.finish(mine, null);
+      }
+    }
+
+    private void runAlone(Pending p) {
+      if (p.cancelled.get()) {
+        p.finish(null, new ApiException(ApiException.Code.DEADLINE_EXCEEDED, "Deadline exceeded"));
+        return;
+      }
+      Map<String, HostTensor> out;
+      try {
+        out = p.handle.run(signature, p.inputs);
+      } catch (RuntimeException e) {
+        p.finish(null, e);
+        return;
+      }
+      p.finish(out, null);
+    }
+  }
+
+  /** Stacks tensors of equal dtype and non-batch shape along dimension 0. */
+  static HostTensor concat(List<HostTensor> parts) {
+    HostTensor first = parts.get(0);
+    long[] shape = first.shape();
+    long rows = 0;
+    int total = 0;
+    for (HostTensor t : parts) {
+      rows += t.shape()[0];
+      total += (int) t.elementCount();
+    }
+    shape[0] = rows;
+    DataType dtype = first.dtype();
+    Object out = switch (dtype) {
+      case DT_FLOAT -> new float[total];
+      case DT_DOUBLE -> new double[total];
+      case DT_INT32 -> new int[total];
+      default -> new long[total];
+    };
+    int offset = 0;
+    for (HostTensor t : parts) {
+      int n = (int) t.elementCount();
+      System.arraycopy(t.array(), 0, out, offset, n);
+      offset += n;
+    }
+    return of(dtype, shape, out);
+  }
+
+  /** Rows {@code [from, from + count)} of {@code t} along dimension 0 (a copy). */
+  static HostTensor rows(HostTensor t, int from, int count) {
+    long[] shape = t.shape();
+    long rowSize = 1;
+    for (int i = 1; i < shape.length; i++) {
+      rowSize *= shape[i];
+    }
+    shape[0] = count;
+    int n = (int) (rowSize * count);
+    Object out = switch (t.dtype()) {
+      case DT_FLOAT -> new float[n];
+      case DT_DOUBLE -> new double[n];
+      case DT_INT32 -> new int[n];
+      default -> new long[n];
+    };
+    System.arraycopy(t.array(), (int) (rowSize * from), out, 0, n);
+    return of(t.dtype(), shape, out);
+  }
+
+  private static HostTensor of(DataType dtype, long[] shape, Object array) {
+    return switch (dtype) {
+      case DT_FLOAT -> HostTensor.ofFloats(shape, (float[]) array);
+      case DT_DOUBLE -> HostTensor.ofDoubles(shape, (double[]) array);
+      case DT_INT32 -> HostTensor.ofInts(shape, (int[]) array);
+      default -> HostTensor.ofLongs(shape, (long[]) array);
+    };
+  }
+
+  /** Stops batching: queued requests fail with 503, running batches finish. */
+  @Override
+  public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(config.drainTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

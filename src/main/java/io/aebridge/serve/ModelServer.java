@@ -1,0 +1,249 @@
+package io.aebridge.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.StatisticsHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP model server: serves every model of a {@link ModelRepository} over TF Serving REST, the Open Inference
+ * Protocol V2 and the autoencoder endpoints, with {@code /metrics}, {@code /openapi.json} and a web page at
+ * {@code /}.
+ *
+ * <pre>{@code
+ * ServerConfig config = ServerConfig.load(Path.of("server/aebridge-server.json")).withEnvironment(System.getenv());
+ * ModelServer server = ModelServer.start(config);
+ * server.closeOnShutdown();   // SIGTERM: stop accepting, finish in-flight requests, close every model
+ * server.awaitStop();
+ * }</pre>
+ *
+ * <p>{@link #close()} stops gracefully: the port stops accepting, in-flight requests finish (up to
+ * {@link ServerConfig#drainTimeout()}), queued batches run, and every model is closed. Thread-safe.
+ */
+public final class ModelServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelServer.class);
+  private static final Pattern UI_FILE = Pattern.compile("[a-z0-9-]{1,40}\\.(js|css|svg|png)");
+
+  private final ServerConfig config;
+  private final Services services;
+  private final Javalin app;
+  private final List<String> handlers = Collections.synchronizedList(new ArrayList<>());
+  private final Routes routes;
+  private final byte[] openApi;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private ModelServer(ServerConfig config) {
+    this.config = config;
+    ServerMetrics metrics = new ServerMetrics();
+    OpPolicy ops = OpPolicy.of(config.ops());
+    ModelRepository repository = new ModelRepository(config, ops);
+    metrics.bind(repository);
+    this.services = new Services(config, repository, new Inference(config, metrics), metrics, ops);
+    this.app = Javalin.create(c -> {
+      c.showJavalinBanner = false;
+      c.startupWatcherEnabled = false;
+      c.http.defaultContentType = "application/json";
+      c.http.maxRequestSize = config.limits().maxBodyBytes();
+      c.jetty.modifyServer(server -> {
+        server.setStopTimeout(config.drainTimeout().toMillis());
+        server.setHandler(new StatisticsHandler());
+      });
+      c.jetty.modifyHttpConfiguration(http -> {
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+      });
+      c.jetty.addConnector((server, http) -> {
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setIdleTimeout(config.idleTimeout().toMillis());
+        return connector;
+      });
+      c.events.handlerAdded(h -> {
+        if (h.getHttpMethod().isHttpMethod()) {
+          handlers.add(h.getHttpMethod().name() + " " + h.getPath());
+        }
+      });
+      c.requestLogger.http(this::logRequest);
+      if (!config.corsOrigins().isEmpty()) {
+        c.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
+          for (String origin : config.corsOrigins()) {
+            if (origin.equals("*")) {
+              rule.anyHost();
+            } else {
+              rule.allowHost(origin);
+            }
+          }
+          rule.exposeHeader(Http.REQUEST_ID);
+        }));
+      }
+    });
+    app.before(ctx -> {
+      Http.assignRequestId(ctx);
+      ctx.attribute(START_ATTRIBUTE, System.nanoTime());
+    });
+    this.routes = new Routes(app);
+    registerServerRoutes();
+    new TfServingApi(services).register(routes);
+    new InferenceProtocolApi(services).register(routes);
+    new AutoencoderApi(services).register(routes);
+    new ManagementApi(services).register(routes);
+    HttpErrors.install(app);
+    try {
+      this.openApi = new ObjectMapper().writerWithDefaultPrettyPrinter()
+          .writeValueAsBytes(OpenApi.document(routes));
+    } catch (IOException e) {
+      throw new IllegalStateException("Could not render the OpenAPI description", e);
+    }
+  }
+
+  private static final String START_ATTRIBUTE = "aebridge.start";
+
+  /**
+   * Starts a server: binds the port, then loads what the models folder holds (the call returns once the first
+   * scan is done) and keeps polling it.
+   */
+  public static ModelServer start(ServerConfig config) {
+    ModelServer server = new ModelServer(config);
+    try {
+      server.app.start();
+      LOG.info("Model server listening on http://{}:{} serving {} ({})", config.host(), server.port(),
+          config.modelsRoot(), config.managementEnabled() ? "management API on" : "management API off");
+      server.services.repository().start();
+      LOG.info("Models ready: {}", server.services.repository().servedModels());
+      return server;
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  private void registerServerRoutes() {
+    routes.get("/openapi.json").summary("This API's OpenAPI 3 description").response("OpenApi")
+        .handle(ctx -> ctx.contentType("application/json").result(openApi));
+    routes.get("/metrics").summary("Prometheus metrics (text format)").response(null, "text/plain")
+        .handle(ctx -> ctx.contentType(ServerMetrics.CONTENT_TYPE).result(services.metrics().scrape()));
+    routes.get("/").tag("web").summary("The web page: models, draw or upload a digit, see its reconstruction")
+        .response(null, "text/html").handle(ctx -> resource(ctx, "index.html", "text/html; charset=utf-8"));
+    routes.get("/ui/{file}").tag("web").summary("Script and style files of the web page")
+        .response(null, "text/plain").handle(ctx -> {
+          String file = ctx.pathParam("file");
+          if (!UI_FILE.matcher(file).matches()) {
+            throw ApiException.notFound("No web file '" + TensorJson.abbreviate(file) + "'");
+          }
+          String type = file.endsWith(".js") ? "text/javascript; charset=utf-8"
+              : file.endsWith(".css") ? "text/css; charset=utf-8"
+              : file.endsWith(".svg") ? "image/svg+xml" : "image/png";
+          resource(ctx, file, type);
+        });
+  }
+
+  private static void resource(Context ctx, String file, String type) throws IOException {
+    try (InputStream in = ModelServer.class.getResourceAsStream("web/" + file)) {
+      if (in == null) {
+        throw ApiException.notFound("No web file '" + file + "'");
+      }
+      ctx.contentType(type).header("Cache-Control", "no-cache").result(in.readAllBytes());
+    }
+  }
+
+  private void logRequest(Context ctx, Float millis) {
+    Long start = ctx.attribute(START_ATTRIBUTE);
+    long nanos = start == null ? (long) (millis * 1e6) : System.nanoTime() - start;
+    String model = ctx.attribute(Http.MODEL_ATTRIBUTE);
+    String endpoint;
+    try {
+      endpoint = ctx.endpointHandlerPath();
+    } catch (RuntimeException e) {
+      endpoint = "unmatched";
+    }
+    if (endpoint == null || endpoint.isEmpty() || endpoint.equals("*")) {
+      endpoint = "unmatched";
+    }
+    int status = ctx.statusCode();
+    services.metrics().request(model == null ? "" : model, ctx.method().name() + " " + endpoint, status, nanos);
+    // Failed requests are logged with their id at INFO (server faults also at ERROR with a stack trace); the rest
+    // at DEBUG, so a busy server's log stays readable.
+    if (status >= 400 || LOG.isDebugEnabled()) {
+      String line = String.format("[%s] %s %s %d %.1f ms", Http.requestId(ctx), ctx.method(), ctx.path(), status,
+          nanos / 1e6);
+      if (status >= 400) {
+        LOG.info(line);
+      } else {
+        LOG.debug(line);
+      }
+    }
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  /** {@code http://host:port}. */
+  public String baseUrl() {
+    return "http://" + (config.host().contains(":") ? "[" + config.host() + "]" : config.host()) + ":" + port();
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  public ModelRepository repository() {
+    return services.repository();
+  }
+
+  /** Every endpoint Javalin registered, as {@code "GET /path"}; the OpenAPI test checks each is described. */
+  public List<String> registeredHandlers() {
+    synchronized (handlers) {
+      return List.copyOf(handlers);
+    }
+  }
+
+  /**
+   * Closes this server gracefully when the JVM is asked to stop (SIGTERM, Ctrl-C).
+   *
+   * @return the registered hook
+   */
+  public Thread closeOnShutdown() {
+    Thread hook = new Thread(this::close, "aebridge-server-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  /** Blocks until {@link #close()} finished. */
+  public void awaitStop() throws InterruptedException {
+    stopped.await();
+  }
+
+  /** Stops gracefully (see the class comment). Idempotent. */
+  @Override
+  public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
+    LOG.info("Model server stopping: finishing in-flight requests");
+    try {
+      app.stop();
+    } catch (RuntimeException e) {
+      LOG.warn("Stopping the HTTP server failed", e);
+    }
+    services.inference().close();
+    services.repository().close(config.drainTimeout());
+    services.metrics().close();
+    LOG.info("Model server stopped");
+    stopped.countDown();
+  }
+}

@@ -1,0 +1,113 @@
+package io.aebridge.serve;
+
+import io.javalin.Javalin;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Registers the server's endpoints on Javalin together with their documentation, from which {@link OpenApi}
+ * writes {@code /openapi.json}. Every endpoint goes through here, so the description cannot omit one (a test
+ * checks it against Javalin's own handler list). Not thread-safe: used while the app is built.
+ */
+final class Routes {
+  /** One documented endpoint. */
+  record Doc(HandlerType method, String path, String tag, String summary, String description, String requestSchema,
+      String requestContentType, String responseSchema, String responseContentType, boolean management) {}
+
+  private final Javalin app;
+  private final List<Doc> docs = new ArrayList<>();
+
+  Routes(Javalin app) {
+    this.app = app;
+  }
+
+  /** Starts documenting an endpoint; {@link Builder#handle} registers it. */
+  Builder get(String path) {
+    return new Builder(HandlerType.GET, path);
+  }
+
+  Builder post(String path) {
+    return new Builder(HandlerType.POST, path);
+  }
+
+  Builder delete(String path) {
+    return new Builder(HandlerType.DELETE, path);
+  }
+
+  List<Doc> docs() {
+    return Collections.unmodifiableList(docs);
+  }
+
+  final class Builder {
+    private final HandlerType method;
+    private final String path;
+    private String tag = "server";
+    private String summary = "";
+    private String description = "";
+    private String requestSchema;
+    private String requestContentType = "application/json";
+    private String responseSchema;
+    private String responseContentType = "application/json";
+    private boolean management;
+
+    private Builder(HandlerType method, String path) {
+      this.method = method;
+      this.path = path;
+    }
+
+    Builder tag(String v) {
+      tag = v;
+      return this;
+    }
+
+    Builder summary(String v) {
+      summary = v;
+      return this;
+    }
+
+    Builder description(String v) {
+      description = v;
+      return this;
+    }
+
+    /** The request body: a schema name under {@code components/schemas}, and its content type. */
+    Builder request(String schema, String contentType) {
+      requestSchema = schema;
+      requestContentType = contentType;
+      return this;
+    }
+
+    Builder request(String schema) {
+      return request(schema, "application/json");
+    }
+
+    /** The 200 response: a schema name (or {@code null} for a plain body) and its content type. */
+    Builder response(String schema, String contentType) {
+      responseSchema = schema;
+      responseContentType = contentType;
+      return this;
+    }
+
+    Builder response(String schema) {
+      return response(schema, "application/json");
+    }
+
+    /** Marks a management endpoint (bearer token required). */
+    Builder management() {
+      management = true;
+      return this;
+    }
+
+    void handle(Handler handler) {
+      if (summary.isEmpty()) {
+        throw new IllegalStateException("Endpoint " + method + " " + path + " has no summary");
+      }
+      docs.add(new Doc(method, path, tag, summary, description, requestSchema, requestContentType, responseSchema,
+          responseContentType, management));
+      app.addHttpHandler(method, path, handler);
+    }
+  }
+}
