@@ -466,10 +466,10 @@ def predictions_of(body: bytes):
 def our_server_available(server_cmd: str | None) -> tuple[bool, str]:
     if server_cmd:
         return True, "custom --server-cmd"
-    proc = subprocess.run([str(REPO / "aebridge"), "serve", "--help"], cwd=REPO, capture_output=True, text=True,
+    proc = subprocess.run([str(REPO / "aebridge"), "help", "serve"], cwd=REPO, capture_output=True, text=True,
                           env=child_env())
     # picocli prints the command's own usage ("Usage: aebridge serve ...") only when the command exists.
-    if proc.returncode == 0 and re.search(r"Usage: \S*aebridge serve\b", proc.stdout):
+    if re.search(r"Usage: \S*aebridge serve\b", proc.stdout + proc.stderr):
         return True, "./aebridge serve"
     return False, "no `serve` command in `./aebridge --help`"
 
@@ -481,10 +481,10 @@ def our_server(args, name: str, models_dir: Path, env_extra: dict, work: Path, j
     else:
         cmd = [str(REPO / "aebridge"), "serve", "--models", str(models_dir), "--port", str(port), *args.serve_arg]
     env = child_env(**env_extra)
-    env["AEBRIDGE_JAVA_OPTS"] = (env.get("AEBRIDGE_JAVA_OPTS", "") + " " + java_opts).strip()
     for kv in args.server_env:
         k, _, v = kv.partition("=")
         env[k] = v
+    env["AEBRIDGE_JAVA_OPTS"] = (env.get("AEBRIDGE_JAVA_OPTS", "") + " " + java_opts).strip()
     return Server(name, cmd, env, port, args.ready_path, work / f"server-{name}.log")
 
 
@@ -658,6 +658,13 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
             s.stop()
     part["ours"] = ours
 
+    # What batching can save at most: the model's own cost at batch 1 vs per sample at batch 64 (no HTTP, no JSON).
+    try:
+        part["model_only"] = run_json(java_cmd("predict", "--model", str(dense_dir), "--batch", "64", "--seconds",
+                                               "2"), env=child_env())
+    except RuntimeError as e:
+        part["model_only_error"] = str(e)
+
     # Memory: RSS after warm-up and after N requests (own instance, with NMT for the JVM's share).
     s = our_server(args, "soak", models_dir, batching_env, work, java_opts="-XX:NativeMemoryTracking=summary")
     try:
@@ -682,8 +689,6 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
             mem["rss_after_gc_mib"] = s.rss_mib()
             mem["growth_after_gc_pct"] = 100 * (mem["rss_after_gc_mib"] / mem["rss_after_warmup_gc_mib"] - 1)
             mem["nmt_after_gc"] = nmt_summary(pid)
-        if mem["nmt_after"]:
-            mem["non_jvm_native_after_mib"] = mem["rss_after_mib"] - mem["nmt_after"]["jvm_committed_mib"]
         part["memory"] = mem
     finally:
         s.stop()
@@ -725,15 +730,32 @@ def print_serve(part: dict, cfg: dict) -> None:
         ratios["batching_on_vs_off_rps_64"] = ratio(on[-1]["rps"], off[-1]["rps"])
         log(f"batching on / off at {on[-1]['connections']} connections: "
             f"{fmt(ratios['batching_on_vs_off_rps_64'], 2, '×')} req/s")
+        mo = part.get("model_only")
+        if mo and off[-1]["rps"]:
+            # CPU time per request with batching off: every core, wrk's share included, over the request rate.
+            cpu_us = (os.cpu_count() or 1) * 1e6 / off[-1]["rps"]
+            saving = mo["batch_1"]["median_us_per_call"] - mo["batch_64"]["median_us_per_sample"]
+            ceiling = cpu_us / max(cpu_us - saving, 1e-9)
+            part["batching_ceiling"] = {"cpu_us_per_request_off": cpu_us, "max_saving_us": saving,
+                                        "on_vs_off_ceiling": ceiling}
+            log(f"  why so little: the model itself costs {fmt(mo['batch_1']['median_us_per_call'], 1)} µs per call "
+                f"at batch 1 and {fmt(mo['batch_64']['median_us_per_sample'], 1)} µs per sample at batch 64 "
+                f"(BenchMain predict, no HTTP); batching saves that {fmt(saving, 0)} µs of model time out of the "
+                f"~{fmt(cpu_us, 0)} µs of CPU (all cores, wrk included) each single-sample JSON request costs here,"
+                f" i.e. ≈ {fmt(ceiling, 2, '×')} from model compute alone; the rest is HTTP and JSON")
     if "memory" in part:
         m = part["memory"]
         log(f"memory (ours, batching on, 64 connections): RSS {fmt(m['rss_after_warmup_mib'], 0)} MiB after warm-up, "
             f"{fmt(m['rss_after_mib'], 0)} MiB after {m['requests']:,} requests ({fmt(m['growth_pct'], 1, '%')})")
-        if m.get("nmt_after"):
-            n = m["nmt_after"]
-            log(f"  of which JVM committed (NMT) {fmt(n['jvm_committed_mib'], 0)} MiB (Java heap "
-                f"{fmt(n['java_heap_committed_mib'], 0)} MiB); the rest (TensorFlow, malloc, stacks) "
-                f"{fmt(m['non_jvm_native_after_mib'], 0)} MiB")
+        if len(m["samples"]) > 2:
+            picks = m["samples"][:: max(1, len(m["samples"]) // 6)] + [m["samples"][-1]]
+            log("  RSS along the run: " + " → ".join(f"{fmt(p['rss_mib'], 0)} ({p['requests'] // 1000:,}k)"
+                                                     for p in picks) + " MiB")
+        if m.get("nmt_after_warmup") and m.get("nmt_after"):
+            a, n = m["nmt_after_warmup"], m["nmt_after"]
+            log(f"  the JVM's own committed memory (NMT; committed, not necessarily resident): "
+                f"{fmt(a['jvm_committed_mib'], 0)} → {fmt(n['jvm_committed_mib'], 0)} MiB, of which Java heap "
+                f"{fmt(a['java_heap_committed_mib'], 0)} → {fmt(n['java_heap_committed_mib'], 0)} MiB")
         if "growth_after_gc_pct" in m:
             log(f"  after a full GC (jcmd GC.run) at both ends: {fmt(m['rss_after_warmup_gc_mib'], 0)} → "
                 f"{fmt(m['rss_after_gc_mib'], 0)} MiB ({fmt(m['growth_after_gc_pct'], 1, '%')})")
@@ -784,6 +806,9 @@ def print_summary(results: dict) -> None:
     if "batching_on_vs_off_rps_64" in ratios:
         add("serving: batching on / off req/s, 64 conns", fmt(ratios["batching_on_vs_off_rps_64"], 2, "×"), "≥ 3×",
             ratios["batching_on_vs_off_rps_64"] >= 3)
+        if "batching_ceiling" in serve:
+            add("  what model compute alone allows (estimate, see above)",
+                fmt(serve["batching_ceiling"]["on_vs_off_ceiling"], 2, "×"), "(estimate)", None)
     if "memory" in serve:
         m = serve["memory"]
         add(f"memory: RSS growth over {m['requests']:,} requests", fmt(m["growth_pct"], 1, "%"),

@@ -7,6 +7,10 @@ import io.aebridge.data.Mnist;
 import io.aebridge.export.ModelCard;
 import io.aebridge.export.SavedModelExporter;
 import io.aebridge.load.BuildInfo;
+import io.aebridge.load.HostTensor;
+import io.aebridge.load.LoadedModel;
+import io.aebridge.load.SignatureInfo;
+import io.aebridge.load.TensorSpec;
 import io.aebridge.spec.AutoencoderSpec;
 import io.aebridge.spec.SpecJson;
 import io.aebridge.train.EpochStats;
@@ -42,6 +46,7 @@ import picocli.CommandLine.Spec;
  * <pre>
  * java -cp target/aebridge.jar io.aebridge.bench.BenchMain train --model dense --epochs 10 --batch 256
  * java -cp target/aebridge.jar io.aebridge.bench.BenchMain matmul --size 2048 --seconds 3
+ * java -cp target/aebridge.jar io.aebridge.bench.BenchMain predict --model saved-models/dense/1 --batch 64
  * </pre>
  *
  * <p>{@code train} trains one of the benchmark models ({@link BenchModels}) with the project's {@link Trainer} on
@@ -50,7 +55,7 @@ import picocli.CommandLine.Spec;
  * and inter-op work, as in Keras.
  */
 @Command(name = "aebridge-bench", mixinStandardHelpOptions = true,
-    subcommands = {BenchMain.Train.class, BenchMain.Matmul.class},
+    subcommands = {BenchMain.Train.class, BenchMain.Matmul.class, BenchMain.Predict.class},
     description = "Benchmark entry points for bench/run.sh; each command prints one JSON object.")
 public final class BenchMain {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -196,6 +201,64 @@ public final class BenchMain {
       out.put("gflops_best", runs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
       out.put("gflops_median", median(runs));
       out.put("versions", versions());
+      command.commandLine().getOut().println(JSON.writeValueAsString(out));
+      command.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+
+  @Command(name = "predict",
+      description = {"Model-only inference cost, no HTTP: a SavedModel's serving_default called through LoadedModel",
+          "(the server's path) at batch 1 and at --batch, per sample. Bounds what server-side batching can save."})
+  static final class Predict implements Callable<Integer> {
+    @Spec
+    CommandSpec command;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A SavedModel version folder.")
+    Path model;
+
+    @Option(names = "--batch", defaultValue = "64", description = "The batched size. Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = "--seconds", defaultValue = "2", description = "Time per batch size. Default: ${DEFAULT-VALUE}.")
+    double seconds;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, Object> out = new LinkedHashMap<>();
+      try (LoadedModel loaded = LoadedModel.load(model)) {
+        SignatureInfo sig = loaded.signature("serving_default");
+        TensorSpec input = sig.inputs().get(0);
+        long perSample = 1;
+        for (int i = 1; i < input.shape().length; i++) {
+          perSample *= input.shape()[i];
+        }
+        for (int n : new int[] {1, batch}) {
+          long[] shape = input.shape().clone();
+          shape[0] = n;
+          float[] values = new float[(int) (n * perSample)];
+          java.util.Arrays.fill(values, 0.5f);
+          Map<String, HostTensor> feed = Map.of(input.key(), HostTensor.ofFloats(shape, values));
+          for (int i = 0; i < 50; i++) {
+            loaded.run(sig.key(), feed);
+          }
+          List<Double> micros = new ArrayList<>();
+          long deadline = System.nanoTime() + (long) (seconds * 1e9);
+          while (micros.size() < 20 || System.nanoTime() < deadline) {
+            long t0 = System.nanoTime();
+            loaded.run(sig.key(), feed);
+            micros.add((System.nanoTime() - t0) / 1e3);
+          }
+          Map<String, Object> r = new LinkedHashMap<>();
+          r.put("calls", micros.size());
+          r.put("median_us_per_call", median(micros));
+          r.put("median_us_per_sample", median(micros) / n);
+          out.put("batch_" + n, r);
+        }
+      }
+      out.put("side", "java");
+      out.put("model", model.toString());
+      out.put("threads", threadsNote());
       command.commandLine().getOut().println(JSON.writeValueAsString(out));
       command.commandLine().getOut().flush();
       return 0;
