@@ -63,6 +63,7 @@ MODES = {
         "soak_requests": 10_000,
         "soak_chunk_s": 5,
         "soak_cap_s": 20,
+        "soak_heaps": ("",),
         "cold_starts": 1,
         "python_servers": ("fastapi",),
     },
@@ -79,6 +80,7 @@ MODES = {
         "soak_requests": 1_000_000,
         "soak_chunk_s": 30,
         "soak_cap_s": 900,
+        "soak_heaps": ("", "-Xmx256m"),
         "cold_starts": 3,
         "python_servers": ("fastapi", "flask"),
     },
@@ -547,41 +549,11 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
     dense_dir = sorted((models_dir / "dense").iterdir())[-1]
     load = Load(args.wrk_threads, work)
     b = bodies(work, None, None)
-    part["body_bytes"] = {"predict_json": b["predict"].stat().st_size}
+    predict_body = b["predict"].read_bytes()
+    part["body_bytes"] = {"predict_json": len(predict_body)}
     workers = args.python_workers or os.cpu_count() or 1
+    frameworks = args.python_servers or cfg["python_servers"]
 
-    # --- Python servers (what a user would otherwise write)
-    python_results = {}
-    reference = None
-    for framework in args.python_servers or cfg["python_servers"]:
-        s = python_server(framework, dense_dir, work, workers)
-        try:
-            log(f"  python {framework} ({workers} workers): starting...")
-            ready = s.start()
-            status, _, body = http("POST", s.base + "/v1/models/dense:predict", b["predict"].read_bytes(),
-                                   {"Content-Type": "application/json"})
-            if status != 200:
-                raise RuntimeError(f"python {framework} answered {status}: {body[:300]!r}")
-            reference = predictions_of(body)
-            r = {"ready_s": ready, "workers": workers,
-                 "predict": measure_matrix(load, s.base + "/v1/models/dense:predict", b["predict"],
-                                           "application/json", cfg),
-                 "rss_mib": s.rss_mib()}
-            python_results[framework] = r
-        finally:
-            s.stop()
-    part["python"] = python_results
-    if python_results:
-        best = max(python_results, key=lambda f: python_results[f]["predict"][-1]["rps"] or 0)
-        part["python_reference"] = best
-
-    # --- ours
-    if not ok:
-        part["ours_skipped"] = f"server not available on this branch ({how})"
-        log(f"serving (ours): server not available on this branch (`./aebridge serve`: {how}); our rows skipped")
-        print_serve(part, cfg)
-        return
-    part["ours_command"] = how
     batching_env = {"AEBRIDGE_BATCHING": "on"}
     if args.batch_max_size:
         batching_env["AEBRIDGE_BATCH_MAX_SIZE"] = args.batch_max_size
@@ -589,74 +561,111 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
         batching_env["AEBRIDGE_BATCH_DELAY_MICROS"] = args.batch_delay_us
     if args.batch_queue:
         batching_env["AEBRIDGE_BATCH_QUEUE"] = args.batch_queue
-    part["batching_env"] = batching_env
+    if ok:
+        part["ours_command"] = how
+        part["batching_env"] = batching_env
+    else:
+        part["ours_skipped"] = f"server not available on this branch ({how})"
+        log(f"serving (ours): server not available on this branch (`./aebridge serve`: {how}); our rows skipped")
 
-    # Cold start: process start -> /v2/health/ready = 200, three models in the folder.
-    colds = []
-    for i in range(cfg["cold_starts"]):
-        s = our_server(args, f"cold{i}", models_dir, batching_env, work)
-        try:
-            ready = s.start()
-            all_ready = ready
-            for model in MODELS:
-                deadline = time.perf_counter() + 60
-                while http("GET", f"{s.base}/v2/models/{model}/ready", timeout=1)[0] != 200:
-                    if time.perf_counter() > deadline:
-                        raise RuntimeError(f"model {model} never became ready; log {s.log_file}")
-                    time.sleep(0.01)
-                all_ready = time.perf_counter() - s.started
-            colds.append({"ready_s": ready, "all_models_ready_s": all_ready, "rss_mib": s.rss_mib()})
-            log(f"  ours: cold start {i + 1}: ready after {ready:.2f} s (all three models ready {all_ready:.2f} s)")
-        finally:
-            s.stop()
-    part["cold_start"] = {"runs": colds, "median_ready_s": statistics.median(c["ready_s"] for c in colds),
-                          "models": list(MODELS)}
+    # Cold start first, with nothing else running: process start -> /v2/health/ready = 200, three models.
+    if ok:
+        colds = []
+        for i in range(cfg["cold_starts"]):
+            s = our_server(args, f"cold{i}", models_dir, batching_env, work)
+            try:
+                ready = s.start()
+                all_ready = ready
+                for model in MODELS:
+                    deadline = time.perf_counter() + 60
+                    while http("GET", f"{s.base}/v2/models/{model}/ready", timeout=1)[0] != 200:
+                        if time.perf_counter() > deadline:
+                            raise RuntimeError(f"model {model} never became ready; log {s.log_file}")
+                        time.sleep(0.01)
+                    all_ready = time.perf_counter() - s.started
+                colds.append({"ready_s": ready, "all_models_ready_s": all_ready, "rss_mib": s.rss_mib()})
+                log(f"  ours: cold start {i + 1}: ready after {ready:.2f} s (all three models ready "
+                    f"{all_ready:.2f} s)")
+            finally:
+                s.stop()
+        part["cold_start"] = {"runs": colds, "median_ready_s": statistics.median(c["ready_s"] for c in colds),
+                              "models": list(MODELS)}
 
-    # Batching on (and the protocol variants), then batching off.
-    ours = {}
-    for label, env in (("batching_on", batching_env), ("batching_off", {"AEBRIDGE_BATCHING": "off"})):
-        s = our_server(args, label, models_dir, env, work)
-        try:
+    # Every server of the comparison up at once (an idle one costs no CPU), then the points measured in turns:
+    # at each connection count every server once, in a rotating order, so that all of them see the same machine
+    # within seconds of each other. A shared machine's load drifts over minutes; this keeps the ratios honest.
+    servers: dict[str, Server] = {}
+    try:
+        for fw in frameworks:
+            servers[f"python {fw}"] = python_server(fw, dense_dir, work, workers)
+        if ok:
+            servers["ours, batching on"] = our_server(args, "batching_on", models_dir, batching_env, work)
+            servers["ours, batching off"] = our_server(args, "batching_off", models_dir, {"AEBRIDGE_BATCHING": "off"},
+                                                       work)
+        for label, s in servers.items():
+            log(f"  {label}: starting...")
             s.start()
-            status, _, body = http("POST", s.base + "/v1/models/dense:predict", b["predict"].read_bytes(),
+        outputs = {}
+        for label, s in servers.items():
+            status, _, body = http("POST", s.base + "/v1/models/dense:predict", predict_body,
                                    {"Content-Type": "application/json"})
             if status != 200:
-                raise RuntimeError(f"our :predict answered {status}: {body[:300]!r}")
-            r = {}
-            if reference is not None:
-                r["max_abs_diff_vs_python"] = float(abs(predictions_of(body) - reference).max())
-            r["predict"] = measure_matrix(load, s.base + "/v1/models/dense:predict", b["predict"],
-                                          "application/json", cfg)
-            if label == "batching_on":
-                meta_status, _, meta = http("GET", s.base + "/v2/models/dense")
-                if meta_status == 200:
-                    m = json.loads(meta)
-                    bv = bodies(work, m["inputs"][0]["name"], m["outputs"][0]["name"])
-                    url = s.base + "/v2/models/dense/infer"
-                    st, _, bb = http("POST", url, bv["v2_json"].read_bytes(), {"Content-Type": "application/json"})
-                    if st == 200:
-                        r["v2_json"] = measure_matrix(load, url, bv["v2_json"], "application/json", cfg,
-                                                      connections=cfg["v2_connections"])
-                    else:
-                        r["v2_json_error"] = f"{st}: {bb[:200]!r}"
-                    hdr = {"Inference-Header-Content-Length": bv["v2_binary_header_length"]}
-                    st, rh, bb = http("POST", url, bv["v2_binary"].read_bytes(),
-                                      {"Content-Type": "application/octet-stream", **hdr})
-                    if st == 200:
-                        r["v2_binary_response_header_length"] = rh.get("Inference-Header-Content-Length")
-                        r["v2_binary"] = measure_matrix(load, url, bv["v2_binary"], "application/octet-stream", cfg,
-                                                        hdr, connections=cfg["v2_connections"])
-                    else:
-                        r["v2_binary_error"] = f"{st}: {bb[:200]!r}"
-                    part["body_bytes"].update(v2_json=bv["v2_json"].stat().st_size,
-                                              v2_binary=bv["v2_binary"].stat().st_size)
+                raise RuntimeError(f"{label} answered :predict with {status}: {body[:300]!r}")
+            outputs[label] = predictions_of(body)
+        first = next(iter(outputs.values()))
+        part["max_abs_diff_between_servers"] = max(float(abs(o - first).max()) for o in outputs.values())
+        url = {label: s.base + "/v1/models/dense:predict" for label, s in servers.items()}
+        for label in servers:  # warm-up
+            load.run(url[label], b["predict"], "application/json", max(cfg["connections"]), cfg["warmup_s"])
+        matrix: dict[str, list] = {label: [] for label in servers}
+        labels = list(servers)
+        for k, c in enumerate(cfg["connections"]):
+            for label in labels[k % len(labels):] + labels[:k % len(labels)]:
+                matrix[label].append(load.run(url[label], b["predict"], "application/json", c, cfg["point_s"]))
+        part["python"] = {fw: {"workers": workers, "ready_s": servers[f"python {fw}"].ready_s,
+                               "predict": matrix[f"python {fw}"], "rss_mib": servers[f"python {fw}"].rss_mib()}
+                          for fw in frameworks}
+        part["python_reference"] = max(frameworks, key=lambda f: part["python"][f]["predict"][-1]["rps"] or 0)
+        if ok:
+            ours = {"batching_on": {"predict": matrix["ours, batching on"]},
+                    "batching_off": {"predict": matrix["ours, batching off"]}}
+            s = servers["ours, batching on"]
+            meta_status, _, meta = http("GET", s.base + "/v2/models/dense")
+            r = ours["batching_on"]
+            if meta_status == 200:
+                m = json.loads(meta)
+                bv = bodies(work, m["inputs"][0]["name"], m["outputs"][0]["name"])
+                v2 = s.base + "/v2/models/dense/infer"
+                hdr = {"Inference-Header-Content-Length": bv["v2_binary_header_length"]}
+                st_j, _, bj = http("POST", v2, bv["v2_json"].read_bytes(), {"Content-Type": "application/json"})
+                st_b, rh, bb = http("POST", v2, bv["v2_binary"].read_bytes(),
+                                    {"Content-Type": "application/octet-stream", **hdr})
+                if st_j != 200:
+                    r["v2_json_error"] = f"{st_j}: {bj[:200]!r}"
+                if st_b != 200:
+                    r["v2_binary_error"] = f"{st_b}: {bb[:200]!r}"
                 else:
-                    r["v2_error"] = f"GET /v2/models/dense answered {meta_status}"
-            r["rss_mib"] = s.rss_mib()
-            ours[label] = r
-        finally:
+                    r["v2_binary_response_header_length"] = rh.get("Inference-Header-Content-Length")
+                for c in cfg["v2_connections"]:  # JSON and binary in turns, like the matrix above
+                    if st_j == 200:
+                        r.setdefault("v2_json", []).append(
+                            load.run(v2, bv["v2_json"], "application/json", c, cfg["point_s"]))
+                    if st_b == 200:
+                        r.setdefault("v2_binary", []).append(
+                            load.run(v2, bv["v2_binary"], "application/octet-stream", c, cfg["point_s"], hdr))
+                part["body_bytes"].update(v2_json=bv["v2_json"].stat().st_size,
+                                          v2_binary=bv["v2_binary"].stat().st_size)
+            else:
+                r["v2_error"] = f"GET /v2/models/dense answered {meta_status}"
+            ours["batching_on"]["rss_mib"] = servers["ours, batching on"].rss_mib()
+            ours["batching_off"]["rss_mib"] = servers["ours, batching off"].rss_mib()
+            part["ours"] = ours
+    finally:
+        for s in servers.values():
             s.stop()
-    part["ours"] = ours
+    if not ok:
+        print_serve(part, cfg)
+        return
 
     # What batching can save at most: the model's own cost at batch 1 vs per sample at batch 64 (no HTTP, no JSON).
     try:
@@ -665,35 +674,67 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
     except RuntimeError as e:
         part["model_only_error"] = str(e)
 
-    # Memory: RSS after warm-up and after N requests (own instance, with NMT for the JVM's share).
-    s = our_server(args, "soak", models_dir, batching_env, work, java_opts="-XX:NativeMemoryTracking=summary")
+    # Memory: RSS after warm-up and after N requests (own instance, with NMT for the JVM's share); in full mode a
+    # second run with a bounded Java heap separates heap sizing (the JVM's ergonomics) from a leak.
+    for heap in (args.soak_heap,) if args.soak_heap is not None else cfg["soak_heaps"]:
+        mem = soak(args, cfg, work, models_dir, batching_env, load, b["predict"], heap)
+        part.setdefault("memory_runs", []).append(mem)
+        part.setdefault("memory", mem)
+    part["load_after"] = loadavg()
+    print_serve(part, cfg)
+
+
+def soak(args, cfg: dict, work: Path, models_dir: Path, batching_env: dict, load: Load, body: Path,
+         heap: str) -> dict:
+    opts = ("-XX:NativeMemoryTracking=summary " + heap).strip()
+    s = our_server(args, "soak" + heap.replace("-", "_").replace(":", "_"), models_dir, batching_env, work,
+                   java_opts=opts)
     try:
         s.start()
         url = s.base + "/v1/models/dense:predict"
-        load.run(url, b["predict"], "application/json", 64, cfg["warmup_s"] * 2)
+        load.run(url, body, "application/json", 64, cfg["warmup_s"] * 2)
         pid = s.proc.pid
-        mem = {"rss_after_warmup_mib": s.rss_mib(), "nmt_after_warmup": nmt_summary(pid), "samples": []}
+        mem = {"heap_option": heap or "(JVM default)", "rss_after_warmup_mib": s.rss_mib(),
+               "nmt_after_warmup": nmt_summary(pid), "samples": []}
         if full_gc(pid):
             mem["rss_after_warmup_gc_mib"] = s.rss_mib()
         total, started = 0, time.perf_counter()
         target = args.soak_requests or cfg["soak_requests"]
         while total < target and time.perf_counter() - started < cfg["soak_cap_s"]:
-            r = load.run(url, b["predict"], "application/json", 64, cfg["soak_chunk_s"])
+            r = load.run(url, body, "application/json", 64, cfg["soak_chunk_s"])
             total += r["requests"]
             mem["samples"].append({"requests": total, "rss_mib": s.rss_mib(), "errors": r["errors"],
                                    "rps": r["rps"]})
         mem.update(requests=total, target_requests=target, seconds=time.perf_counter() - started,
-                   rss_after_mib=s.rss_mib(), nmt_after=nmt_summary(pid))
+                   rss_after_mib=s.rss_mib(), nmt_after=nmt_summary(pid),
+                   errors=sum(x["errors"] for x in mem["samples"]))
         mem["growth_pct"] = 100 * (mem["rss_after_mib"] / mem["rss_after_warmup_mib"] - 1)
         if "rss_after_warmup_gc_mib" in mem and full_gc(pid):
             mem["rss_after_gc_mib"] = s.rss_mib()
             mem["growth_after_gc_pct"] = 100 * (mem["rss_after_gc_mib"] / mem["rss_after_warmup_gc_mib"] - 1)
             mem["nmt_after_gc"] = nmt_summary(pid)
-        part["memory"] = mem
+        mem["java_opts"] = s.env.get("AEBRIDGE_JAVA_OPTS", "")
+        return mem
     finally:
         s.stop()
-    part["load_after"] = loadavg()
-    print_serve(part, cfg)
+
+
+def print_memory(m: dict) -> None:
+    log(f"memory (ours, batching on, 64 connections, heap {m['heap_option']}): RSS "
+        f"{fmt(m['rss_after_warmup_mib'], 0)} MiB after warm-up, {fmt(m['rss_after_mib'], 0)} MiB after "
+        f"{m['requests']:,} requests ({fmt(m['growth_pct'], 1, '%')}), {m.get('errors', 0)} errors")
+    if len(m["samples"]) > 2:
+        picks = m["samples"][:: max(1, len(m["samples"]) // 6)] + [m["samples"][-1]]
+        log("  RSS along the run: " + " → ".join(f"{fmt(p['rss_mib'], 0)} ({p['requests'] // 1000:,}k)"
+                                                 for p in picks) + " MiB")
+    if m.get("nmt_after_warmup") and m.get("nmt_after"):
+        a, n = m["nmt_after_warmup"], m["nmt_after"]
+        log(f"  the JVM's own committed memory (NMT; committed, not necessarily resident): "
+            f"{fmt(a['jvm_committed_mib'], 0)} → {fmt(n['jvm_committed_mib'], 0)} MiB, of which Java heap "
+            f"{fmt(a['java_heap_committed_mib'], 0)} → {fmt(n['java_heap_committed_mib'], 0)} MiB")
+    if "growth_after_gc_pct" in m:
+        log(f"  after a full GC (jcmd GC.run) at both ends: {fmt(m['rss_after_warmup_gc_mib'], 0)} → "
+            f"{fmt(m['rss_after_gc_mib'], 0)} MiB ({fmt(m['growth_after_gc_pct'], 1, '%')})")
 
 
 def print_serve(part: dict, cfg: dict) -> None:
@@ -716,6 +757,10 @@ def print_serve(part: dict, cfg: dict) -> None:
             add(name, "V2 infer binary", r["v2_binary"])
     if rows:
         log(table(["server", "protocol", "conns", "req/s", "p50 ms", "p99 ms", "errors"], rows))
+        log("every server was up at once and the points were taken in turns (rotating order per connection count)")
+    if "max_abs_diff_between_servers" in part:
+        log(f"same answers: max |difference| between the servers' :predict outputs "
+            f"{part['max_abs_diff_between_servers']:.2e}")
     ref = part.get("python", {}).get(part.get("python_reference") or "", {}).get("predict")
     on = part.get("ours", {}).get("batching_on", {}).get("predict")
     off = part.get("ours", {}).get("batching_off", {}).get("predict")
@@ -731,34 +776,23 @@ def print_serve(part: dict, cfg: dict) -> None:
         log(f"batching on / off at {on[-1]['connections']} connections: "
             f"{fmt(ratios['batching_on_vs_off_rps_64'], 2, '×')} req/s")
         mo = part.get("model_only")
-        if mo and off[-1]["rps"]:
-            # CPU time per request with batching off: every core, wrk's share included, over the request rate.
-            cpu_us = (os.cpu_count() or 1) * 1e6 / off[-1]["rps"]
-            saving = mo["batch_1"]["median_us_per_call"] - mo["batch_64"]["median_us_per_sample"]
-            ceiling = cpu_us / max(cpu_us - saving, 1e-9)
-            part["batching_ceiling"] = {"cpu_us_per_request_off": cpu_us, "max_saving_us": saving,
-                                        "on_vs_off_ceiling": ceiling}
-            log(f"  why so little: the model itself costs {fmt(mo['batch_1']['median_us_per_call'], 1)} µs per call "
-                f"at batch 1 and {fmt(mo['batch_64']['median_us_per_sample'], 1)} µs per sample at batch 64 "
-                f"(BenchMain predict, no HTTP); batching saves that {fmt(saving, 0)} µs of model time out of the "
-                f"~{fmt(cpu_us, 0)} µs of CPU (all cores, wrk included) each single-sample JSON request costs here,"
-                f" i.e. ≈ {fmt(ceiling, 2, '×')} from model compute alone; the rest is HTTP and JSON")
-    if "memory" in part:
-        m = part["memory"]
-        log(f"memory (ours, batching on, 64 connections): RSS {fmt(m['rss_after_warmup_mib'], 0)} MiB after warm-up, "
-            f"{fmt(m['rss_after_mib'], 0)} MiB after {m['requests']:,} requests ({fmt(m['growth_pct'], 1, '%')})")
-        if len(m["samples"]) > 2:
-            picks = m["samples"][:: max(1, len(m["samples"]) // 6)] + [m["samples"][-1]]
-            log("  RSS along the run: " + " → ".join(f"{fmt(p['rss_mib'], 0)} ({p['requests'] // 1000:,}k)"
-                                                     for p in picks) + " MiB")
-        if m.get("nmt_after_warmup") and m.get("nmt_after"):
-            a, n = m["nmt_after_warmup"], m["nmt_after"]
-            log(f"  the JVM's own committed memory (NMT; committed, not necessarily resident): "
-                f"{fmt(a['jvm_committed_mib'], 0)} → {fmt(n['jvm_committed_mib'], 0)} MiB, of which Java heap "
-                f"{fmt(a['java_heap_committed_mib'], 0)} → {fmt(n['java_heap_committed_mib'], 0)} MiB")
-        if "growth_after_gc_pct" in m:
-            log(f"  after a full GC (jcmd GC.run) at both ends: {fmt(m['rss_after_warmup_gc_mib'], 0)} → "
-                f"{fmt(m['rss_after_gc_mib'], 0)} MiB ({fmt(m['growth_after_gc_pct'], 1, '%')})")
+        if mo and off[-1]["rps"] and "batch_1_concurrent" in mo:
+            # Machine time per request with batching off (the machine is saturated: 1 / throughput), against the
+            # model's own machine time per call when 64 unbatched calls run at once, and per sample at batch 64.
+            per_request = 1e6 / off[-1]["rps"]
+            model_unbatched = mo["batch_1_concurrent"]["wall_us_per_call"]
+            model_batched = mo["batch_64"]["median_us_per_sample"]
+            saving = model_unbatched - model_batched
+            estimate = per_request / max(per_request - saving, 1e-9)
+            part["batching_ceiling"] = {"us_per_request_off": per_request, "model_us_unbatched": model_unbatched,
+                                        "model_us_batched": model_batched, "on_vs_off_estimate": estimate}
+            log(f"  why not more: without HTTP (BenchMain predict), the model costs {fmt(model_unbatched, 1)} µs "
+                f"of machine time per call with 64 unbatched calls at once and {fmt(model_batched, 1)} µs per sample "
+                f"at batch 64; a single-sample JSON request costs ~{fmt(per_request, 0)} µs here (1 / req/s, "
+                f"batching off), so taking the model's share down that far gives ≈ {fmt(estimate, 2, '×')}; the "
+                f"rest of a request (HTTP, JSON, threads) is not batched")
+    for m in part.get("memory_runs", []):
+        print_memory(m)
     mems = [f"python {fw} {fmt(r['rss_mib'], 0)} MiB ({r['workers']} workers + parent)"
             for fw, r in part.get("python", {}).items()]
     mems += [f"ours ({k.replace('_', ' ')}) {fmt(r['rss_mib'], 0)} MiB" for k, r in part.get("ours", {}).items()]
@@ -808,14 +842,13 @@ def print_summary(results: dict) -> None:
             ratios["batching_on_vs_off_rps_64"] >= 3)
         if "batching_ceiling" in serve:
             add("  what model compute alone allows (estimate, see above)",
-                fmt(serve["batching_ceiling"]["on_vs_off_ceiling"], 2, "×"), "(estimate)", None)
-    if "memory" in serve:
-        m = serve["memory"]
-        add(f"memory: RSS growth over {m['requests']:,} requests", fmt(m["growth_pct"], 1, "%"),
-            "< 5% over 1,000,000", m["growth_pct"] < 5 if m["requests"] >= 1_000_000 else None)
+                fmt(serve["batching_ceiling"]["on_vs_off_estimate"], 2, "×"), "(estimate)", None)
+    for m in serve.get("memory_runs", []):
+        add(f"memory: RSS growth over {m['requests']:,} requests, heap {m['heap_option']}",
+            fmt(m["growth_pct"], 1, "%"), "< 5% over 1,000,000",
+            m["growth_pct"] < 5 if m["requests"] >= 1_000_000 else None)
         if "growth_after_gc_pct" in m:
-            add("memory: same, after a full GC at both ends", fmt(m["growth_after_gc_pct"], 1, "%"), "(reported)",
-                None)
+            add("  same, after a full GC at both ends", fmt(m["growth_after_gc_pct"], 1, "%"), "(reported)", None)
     if "cold_start" in serve:
         c = serve["cold_start"]["median_ready_s"]
         add("cold start: process start → ready, three models", fmt(c, 2, " s"), "< 2 s", c < 2)
@@ -850,12 +883,12 @@ def flatten(results: dict) -> list[list]:
                          for k, u in (("rps", "req/s"), ("p50_ms", "ms"), ("p99_ms", "ms"), ("errors", "count"))]
     for k, v in serve.get("ratios", {}).items():
         rows.append(["serve", "ratio", k, v, "ratio"])
-    if "memory" in serve:
-        m = serve["memory"]
-        rows += [["memory", "ours", "rss_after_warmup_mib", m["rss_after_warmup_mib"], "MiB"],
-                 ["memory", "ours", "rss_after_mib", m["rss_after_mib"], "MiB"],
-                 ["memory", "ours", "requests", m["requests"], "count"],
-                 ["memory", "ours", "growth_pct", m["growth_pct"], "%"]]
+    for m in serve.get("memory_runs", []):
+        who = f"ours/heap {m['heap_option']}"
+        rows += [["memory", who, "rss_after_warmup_mib", m["rss_after_warmup_mib"], "MiB"],
+                 ["memory", who, "rss_after_mib", m["rss_after_mib"], "MiB"],
+                 ["memory", who, "requests", m["requests"], "count"],
+                 ["memory", who, "growth_pct", m["growth_pct"], "%"]]
     if "cold_start" in serve:
         rows.append(["cold_start", "ours", "median_ready_s", serve["cold_start"]["median_ready_s"], "s"])
     return rows
@@ -882,6 +915,8 @@ def main() -> int:
     p.add_argument("--python-workers", type=int, help="worker processes of the Python server (default: cores)")
     p.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1: leaves the cores to servers)")
     p.add_argument("--soak-requests", type=int, help="requests of the memory run (quick 20,000; full 1,000,000)")
+    p.add_argument("--soak-heap", help="one memory run with this JVM heap option (e.g. -Xmx256m; '' = default) "
+                                       "instead of the mode's (quick: default; full: default and -Xmx256m)")
     p.add_argument("--keep-work", action="store_true", help="keep the work folder (models, logs, bodies)")
     args = p.parse_args()
     cfg = MODES[args.mode]

@@ -223,6 +223,10 @@ public final class BenchMain {
     @Option(names = "--seconds", defaultValue = "2", description = "Time per batch size. Default: ${DEFAULT-VALUE}.")
     double seconds;
 
+    @Option(names = "--concurrency", defaultValue = "64",
+        description = "Threads calling at batch 1 at once, as unbatched requests do. Default: ${DEFAULT-VALUE}.")
+    int concurrency;
+
     @Override
     public Integer call() throws Exception {
       Map<String, Object> out = new LinkedHashMap<>();
@@ -254,6 +258,9 @@ public final class BenchMain {
           r.put("median_us_per_call", median(micros));
           r.put("median_us_per_sample", median(micros) / n);
           out.put("batch_" + n, r);
+          if (n == 1) {
+            out.put("batch_1_concurrent", concurrent(loaded, sig.key(), feed, concurrency, seconds));
+          }
         }
       }
       out.put("side", "java");
@@ -263,6 +270,40 @@ public final class BenchMain {
       command.commandLine().getOut().flush();
       return 0;
     }
+  }
+
+  /** {@code concurrency} threads calling at once for {@code seconds}: calls per second over all of them. */
+  static Map<String, Object> concurrent(LoadedModel loaded, String key, Map<String, HostTensor> feed,
+      int concurrency, double seconds) throws InterruptedException {
+    java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < concurrency; t++) {
+      Thread thread = new Thread(() -> {
+        while (!stop.get()) {
+          loaded.run(key, feed);
+          calls.incrementAndGet();
+        }
+      }, "predict-" + t);
+      thread.setDaemon(true);
+      thread.start();
+      threads.add(thread);
+    }
+    Thread.sleep(300); // all threads running
+    long c0 = calls.get();
+    long t0 = System.nanoTime();
+    Thread.sleep((long) (seconds * 1000));
+    long c1 = calls.get();
+    double elapsed = (System.nanoTime() - t0) / 1e9;
+    stop.set(true);
+    for (Thread t : threads) {
+      t.join();
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("threads", concurrency);
+    r.put("calls_per_s", (c1 - c0) / elapsed);
+    r.put("wall_us_per_call", elapsed * 1e6 / (c1 - c0));
+    return r;
   }
 
   static double median(List<Double> values) {
