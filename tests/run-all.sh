@@ -30,6 +30,7 @@ step "Python reference models regenerated from scratch (1 epoch, 1000 digits)"
 tail -n 3 "$work/python-reference.log"
 
 step "Java build and tests (Maven)"
+rm -rf target/surefire-reports   # the summary counts this run's reports only
 mvn -B -ntp verify -Daebridge.pythonGoldens="$work/py-goldens"
 
 step "Java→Python: CLI-trained models loaded by tf.saved_model.load and saved_model_cli"
