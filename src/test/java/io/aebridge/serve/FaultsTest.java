@@ -257,7 +257,7 @@ class FaultsTest {
       }
     }
     try (ModelServer server = ModelServer.start(ServerConfig.builder(root).port(0).pollInterval(Duration.ZERO)
-        .build())) {
+        .versionPolicy(VersionPolicy.all()).build())) {
       if (!versions.isEmpty()) {
         List<VersionStatus> status = server.repository().status(model);
         assertTrue(status.stream().noneMatch(VersionStatus::failed), "clean start: " + status);
