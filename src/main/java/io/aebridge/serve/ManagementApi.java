@@ -158,10 +158,11 @@ final class ManagementApi {
     ServerConfig.Limits limits = s.config().limits();
     byte[] zip = Http.body(ctx, limits.maxUploadBytes());
     Path modelDir = s.repository().root().resolve(m);
-    Files.createDirectories(modelDir);
-    removeStaleUploads(modelDir);
     Path temp;
     try {
+      // Every write under the models folder, the model's own folder included (a read-only mount fails here).
+      Files.createDirectories(modelDir);
+      removeStaleUploads(modelDir);
       temp = Files.createTempDirectory(modelDir, UPLOAD_PREFIX);
     } catch (IOException e) {
       throw cannotWrite(m, e);

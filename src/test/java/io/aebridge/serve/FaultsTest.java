@@ -240,6 +240,36 @@ class FaultsTest {
     }
   }
 
+  @Test
+  void aReadOnlyModelsFolderFailsExportAndUploadCleanly() throws Exception {
+    Path readOnly = Files.createDirectories(dir.resolve("read-only"));
+    // Running as root, permissions do not stop writes; a read-only mount does.
+    Assumptions.assumeTrue(mountTmpfs(readOnly, "64k,ro"), "needs `mount -t tmpfs` (root in the sandbox); the "
+        + "other fault tests still run");
+    try {
+      try (TrainedModel trained = ServeFixtures.trainDense()) {
+        Exception e = assertThrows(Exception.class, () -> ServeFixtures.exportDense(readOnly, trained));
+        String why = String.valueOf(e.getMessage()) + " " + e.getCause();
+        assertTrue(why.contains("Read-only file system"), "clear error: " + why);
+      }
+      assertEquals(List.of(), leftovers(readOnly), "nothing written");
+      String token = "read-only-token-0123456789";
+      try (ModelServer server = ModelServer.start(ServerConfig.builder(readOnly).port(0)
+          .pollInterval(Duration.ZERO).managementToken(token).build())) {
+        Path source = ServeFixtures.copyDense(dir.resolve("src-ro"), "x", 1);
+        TestClient.Response r = new TestClient(server.baseUrl()).post("/v1/management/models/up/versions",
+            ManagementApiTest.zipFolder(source, ""), "Authorization", "Bearer " + token);
+        assertTrue(r.status() >= 500 && r.status() != 500, "a server-side storage error, not a client error: "
+            + r.status() + " " + r.text());
+        assertTrue(r.error().contains("Read-only file system"), r.error());
+        assertEquals(List.of(), leftovers(readOnly), "nothing written");
+        assertFalse(server.repository().knows("up"));
+      }
+    } finally {
+      new ProcessBuilder("umount", readOnly.toString()).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
   // ---- helpers --------------------------------------------------------------------------------------------------
 
   /** After a kill: every visible version loads whole, and a fresh server on the folder serves exactly those. */
