@@ -6,8 +6,10 @@
 #   4. the Java build and every Java test (Maven; includes Python→Java parity on the committed and fresh models)
 #   5. Java→Python: models trained by the CLI, loaded by tf.saved_model.load, outputs compared to ≤1e-5, and
 #      `aebridge inspect` compared with `saved_model_cli show --all`
-#   6. a SIGINT during training leaves no model; the web page works in headless Chromium against a live server
-#   7. the benchmark harness as a smoke check: `bench/run.sh quick` must run through (its figures are printed and
+#   6. 15 s of coverage-guided fuzzing of the server's request decoders (Jazzer; the long run and the 60 s load are
+#      tests/reliability/long-fuzz.sh and tests/reliability/load-60s.sh, on demand)
+#   7. a SIGINT during training leaves no model; the web page works in headless Chromium against a live server
+#   8. the benchmark harness as a smoke check: `bench/run.sh quick` must run through (its figures are printed and
 #      saved under bench/results/tmp/; no threshold is asserted — timing on a CI machine proves nothing)
 # Ends with one line "N passed, N failed, N skipped" over all of it. Exit code 0 only when everything passed.
 set -euo pipefail
@@ -32,11 +34,23 @@ step "Python reference models regenerated from scratch (1 epoch, 1000 digits)"
 tail -n 3 "$work/python-reference.log"
 
 step "Java build and tests (Maven)"
+rm -rf target/surefire-reports   # the summary counts this run's reports only
 mvn -B -ntp verify -Daebridge.pythonGoldens="$work/py-goldens"
 
-step "Java→Python: CLI-trained models loaded by tf.saved_model.load and saved_model_cli"
 java_pass=0
 java_fail=0
+
+step "Coverage-guided fuzzing of the server's request decoders (Jazzer, 15 s)"
+# mvn verify above replayed the kept corpus; this fuzzes anew. The long run is tests/reliability/long-fuzz.sh.
+if JAZZER_FUZZ=1 mvn -B -ntp -q surefire:test -Dtest='io.aebridge.serve.ServeFuzzTest#quick' \
+     -DreportsDirectory=target/fuzz-reports > "$work/fuzz.log" 2>&1 \
+   && grep -q '^ServeFuzzTest: .* no 5xx, no hang' "$work/fuzz.log"; then
+  java_pass=$((java_pass + 1)); echo "ok   $(grep -E '^Done [0-9]+ runs' "$work/fuzz.log" | tail -1): no 5xx, no hang"
+else
+  java_fail=$((java_fail + 1)); echo "FAIL fuzzing"; grep -vE '^INFO: Instrumented' "$work/fuzz.log" | tail -60
+fi
+
+step "Java→Python: CLI-trained models loaded by tf.saved_model.load and saved_model_cli"
 for kind in dense deep sparse contractive conv denoising; do
   case $kind in
     dense) args=(--name j-dense) ;;

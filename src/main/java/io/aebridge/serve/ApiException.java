@@ -22,6 +22,8 @@ public final class ApiException extends RuntimeException {
     UNKNOWN(500),
     INTERNAL(500),
     UNIMPLEMENTED(501),
+    /** The server could not write what it was sent (disk full, read-only models folder): HTTP 507. */
+    INSUFFICIENT_STORAGE(507),
     UNAVAILABLE(503),
     DEADLINE_EXCEEDED(504);
 

@@ -64,6 +64,30 @@ final class HttpErrors {
     });
   }
 
+  /**
+   * Requests Jetty refuses before any handler sees them (a URL with {@code %00} or an encoded {@code /} in a
+   * {@code ..} segment, a header line too long) get the same {@code {"error"}} body as every other 4xx, instead of
+   * Jetty's HTML page.
+   */
+  static final class BadMessages extends org.eclipse.jetty.server.handler.ErrorHandler {
+    @Override
+    public java.nio.ByteBuffer badMessageError(int status, String reason,
+        org.eclipse.jetty.http.HttpFields.Mutable fields) {
+      fields.put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
+      String what = reason == null || reason.isBlank() ? org.eclipse.jetty.http.HttpStatus.getMessage(status) : reason;
+      try {
+        return java.nio.ByteBuffer.wrap(Http.render(g -> {
+          g.writeStartObject();
+          g.writeStringField("error", "Bad request (" + status + "): " + TensorJson.abbreviate(what)
+              + "; the request line or headers could not be accepted");
+          g.writeEndObject();
+        }));
+      } catch (java.io.IOException e) {
+        return super.badMessageError(status, reason, fields);
+      }
+    }
+  }
+
   /** {@code "Malformed JSON at line L, column C: …"}. */
   static String malformed(JsonProcessingException e) {
     JsonLocation where = e.getLocation();

@@ -158,11 +158,21 @@ final class ManagementApi {
     ServerConfig.Limits limits = s.config().limits();
     byte[] zip = Http.body(ctx, limits.maxUploadBytes());
     Path modelDir = s.repository().root().resolve(m);
-    Files.createDirectories(modelDir);
-    removeStaleUploads(modelDir);
-    Path temp = Files.createTempDirectory(modelDir, UPLOAD_PREFIX);
+    Path temp;
     try {
-      unzip(zip, temp, limits);
+      // Every write under the models folder, the model's own folder included (a read-only mount fails here).
+      Files.createDirectories(modelDir);
+      removeStaleUploads(modelDir);
+      temp = Files.createTempDirectory(modelDir, UPLOAD_PREFIX);
+    } catch (IOException e) {
+      throw cannotWrite(m, e);
+    }
+    try {
+      try {
+        unzip(zip, temp, limits);
+      } catch (IOException e) {
+        throw cannotWrite(m, e);
+      }
       Path savedModel = findSavedModel(temp);
       try {
         s.ops().check(savedModel);
@@ -184,6 +194,8 @@ final class ManagementApi {
             + version);
       } catch (AtomicMoveNotSupportedException e) {
         throw new IllegalStateException("Cannot rename uploads atomically inside " + modelDir, e);
+      } catch (IOException e) {
+        throw cannotWrite(m, e);
       }
       LOG.info("[{}] management: installed an upload as model {} version {}", Http.requestId(ctx), m, version);
       List<VersionStatus> status = s.repository().install(m, version);
@@ -210,6 +222,18 @@ final class ManagementApi {
     } finally {
       deleteRecursively(temp);
     }
+  }
+
+  /**
+   * A write under the models folder failed (disk full, read-only): the server's fault, not the client's, so not
+   * the 400 that an I/O error reading the request gets. Nothing of the upload stays behind.
+   */
+  private static ApiException cannotWrite(String model, IOException e) {
+    String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+        : String.valueOf(e.getMessage());
+    LOG.warn("management: could not write an upload of model {}: {}", model, e.toString());
+    return new ApiException(ApiException.Code.INSUFFICIENT_STORAGE, "Could not store the upload of model '" + model
+        + "': " + why + " (nothing was installed)");
   }
 
   private static long version(Context ctx, Path modelDir) throws IOException {

@@ -60,6 +60,7 @@ public final class ModelServer implements AutoCloseable {
       c.jetty.modifyServer(server -> {
         server.setStopTimeout(config.drainTimeout().toMillis());
         server.setHandler(new StatisticsHandler());
+        server.setErrorHandler(new HttpErrors.BadMessages());
       });
       c.jetty.modifyHttpConfiguration(http -> {
         http.setSendServerVersion(false);

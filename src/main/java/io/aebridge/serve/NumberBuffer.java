@@ -58,13 +58,21 @@ final class NumberBuffer {
         if (size == floats.length) {
           floats = Arrays.copyOf(floats, grow(size));
         }
-        floats[size++] = p.getFloatValue();
+        float f = p.getFloatValue();
+        if (Float.isInfinite(f)) {
+          checkInRange(p, input, "DT_FLOAT");
+        }
+        floats[size++] = f;
       }
       case DOUBLE -> {
         if (size == doubles.length) {
           doubles = Arrays.copyOf(doubles, grow(size));
         }
-        doubles[size++] = p.getDoubleValue();
+        double d = p.getDoubleValue();
+        if (Double.isInfinite(d)) {
+          checkInRange(p, input, "DT_DOUBLE");
+        }
+        doubles[size++] = d;
       }
       case LONG -> {
         if (t == JsonToken.VALUE_NUMBER_FLOAT) {
@@ -82,6 +90,19 @@ final class NumberBuffer {
         longs[size++] = p.getLongValue();
       }
       default -> throw new IllegalStateException();
+    }
+  }
+
+  /**
+   * Refuses a number literal too big for {@code dtype} (such as {@code 1e999}, or {@code 1e39} as a float), which
+   * would otherwise become Infinity without a word; the bare tokens {@code Infinity} and {@code -Infinity} stay
+   * accepted, as TF Serving accepts them.
+   */
+  private static void checkInRange(JsonParser p, String input, String dtype) throws IOException {
+    String text = p.getText();
+    if (text.chars().anyMatch(Character::isDigit)) {
+      throw ApiException.invalid("Input '" + input + "' is " + dtype + ": the number " + TensorJson.abbreviate(text)
+          + TensorJson.at(p) + " is out of range (write Infinity if you mean it)");
     }
   }
 

@@ -66,7 +66,8 @@ final class OpenApi {
       }
       ObjectNode error = responses.putObject("default");
       error.put("description", "An error: 400 bad request, 401 no token, 404 unknown model/version/signature, "
-          + "413 body too large, 415 unsupported encoding, 503 queue full, 504 deadline exceeded");
+          + "413 body too large, 415 unsupported encoding, 503 queue full, 504 deadline exceeded, 507 an upload could "
+          + "not be stored");
       error.putObject("content").putObject("application/json").set("schema", ref("Error"));
       if (d.management()) {
         op.putArray("security").addObject().putArray("bearerAuth");

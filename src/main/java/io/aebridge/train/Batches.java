@@ -13,17 +13,22 @@ import org.tensorflow.types.TFloat32;
 final class Batches {
   private Batches() {}
 
-  /** The batch shape for {@code n} samples: the graph's input shape with {@code n} as its first dimension. */
-  static Shape batchShape(AutoencoderGraph model, int n) {
-    long[] dims = model.inputShape().asArray().clone();
+  /** {@code shape} (batch dimension unknown) with {@code n} as its first dimension. */
+  static Shape batchShape(Shape shape, int n) {
+    long[] dims = shape.asArray().clone();
     dims[0] = n;
     return Shape.of(dims);
   }
 
-  /** A tensor of {@code n} samples copied from {@code values} starting at sample {@code first}. */
+  /** A tensor of {@code n} samples for the graph's input, copied from {@code values} from sample {@code first}. */
   static TFloat32 tensor(AutoencoderGraph model, float[] values, int first, int n, int sampleSize) {
+    return tensor(model.inputShape(), values, first, n, sampleSize);
+  }
+
+  /** A tensor of {@code n} samples shaped like {@code shape}, copied from {@code values} from sample {@code first}. */
+  static TFloat32 tensor(Shape shape, float[] values, int first, int n, int sampleSize) {
     var buffer = DataBuffers.of(values, true, false).offset((long) first * sampleSize).narrow((long) n * sampleSize);
-    return TFloat32.tensorOf(batchShape(model, n), buffer);
+    return TFloat32.tensorOf(batchShape(shape, n), buffer);
   }
 
   /** Mean {@code [reconstructionLoss, penalty]} over all samples, weighting each batch by its size. */

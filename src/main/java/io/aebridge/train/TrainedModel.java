@@ -14,7 +14,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
@@ -115,10 +114,7 @@ public final class TrainedModel implements AutoCloseable {
     float[] out = new float[(int) (count * outPerSample)];
     for (int start = 0; start < count; start += chunk) {
       int n = Math.min(chunk, count - start);
-      long[] dims = feed.shape().asArray().clone();
-      dims[0] = n;
-      var buffer = DataBuffers.of(values, true, false).offset((long) start * sampleSize).narrow((long) n * sampleSize);
-      try (TFloat32 x = TFloat32.tensorOf(Shape.of(dims), buffer);
+      try (TFloat32 x = Batches.tensor(feed.shape(), values, start, n, sampleSize);
           Result result = session.runner().feed(feed, x).fetch(fetch).run()) {
         TFloat32 y = (TFloat32) result.get(0);
         y.copyTo(DataBuffers.of(out, false, false).offset(start * outPerSample).narrow(n * outPerSample));

@@ -83,19 +83,29 @@ final class ServeFixtures {
   private static synchronized Path denseTemplate() throws IOException {
     if (template == null) {
       Path dir = Files.createTempDirectory("aebridge-serve-template");
-      Dataset data = TestData.bars(256, 28, 1, 7);
-      AutoencoderSpec spec = AutoencoderSpec.builder(DENSE)
-          .training(TrainingSpec.defaults().withEpochs(1).withBatchSize(64)).build();
-      try (TrainedModel trained = new Trainer().train(spec, TrainingData.autoencoding(data, null),
-          new ProgressListener() {})) {
-        ModelCard card = new ModelCard(ModelCard.SCHEMA_VERSION, DENSE, "2026-01-01T00:00:00Z",
-            SpecJson.toTree(spec), "bce",
-            trained.weights().parameterCount(), null, Map.of("source", data.source()), null, Map.of(), Map.of());
-        template = SavedModelExporter.export(dir, spec, trained.weights(), card).directory();
-      }
+      template = exportDense(dir, trainDense()).directory();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(dir)));
     }
     return template;
+  }
+
+  /** The trained dense autoencoder (1 epoch on synthetic bars); the caller closes it. */
+  static TrainedModel trainDense() {
+    Dataset data = TestData.bars(256, 28, 1, 7);
+    return new Trainer().train(denseSpec(), TrainingData.autoencoding(data, null), new ProgressListener() {});
+  }
+
+  /** Exports {@code trained} as the next version of {@code root/dense}, with its model card. */
+  static SavedModelExporter.Exported exportDense(Path root, TrainedModel trained) throws IOException {
+    AutoencoderSpec spec = denseSpec();
+    ModelCard card = new ModelCard(ModelCard.SCHEMA_VERSION, DENSE, "2026-01-01T00:00:00Z",
+        SpecJson.toTree(spec), "bce", trained.weights().parameterCount(), null, Map.of("source", "bars"), null,
+        Map.of(), Map.of());
+    return SavedModelExporter.export(root, spec, trained.weights(), card);
+  }
+
+  private static AutoencoderSpec denseSpec() {
+    return AutoencoderSpec.builder(DENSE).training(TrainingSpec.defaults().withEpochs(1).withBatchSize(64)).build();
   }
 
   static void halfPlusThree(Path dir) throws IOException {
