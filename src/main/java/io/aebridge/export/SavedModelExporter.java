@@ -7,7 +7,6 @@ import io.aebridge.graph.ModelWeights;
 import io.aebridge.load.ModelLayout;
 import io.aebridge.spec.AutoencoderSpec;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -17,7 +16,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.SavedModelBundle;
@@ -81,7 +79,7 @@ public final class SavedModelExporter {
       throw new IOException("Gave up finding a free version under " + modelDir + " after " + MAX_VERSION_RACES
           + " concurrent exports");
     } catch (IOException | RuntimeException | Error e) {
-      deleteRecursively(temp);
+      ModelLayout.deleteRecursively(temp);
       throw e;
     }
   }
@@ -130,27 +128,11 @@ public final class SavedModelExporter {
         if (child.getFileName().toString().startsWith(ModelLayout.TEMP_PREFIX)) {
           FileTime modified = Files.getLastModifiedTime(child);
           if (modified.toInstant().isBefore(cutoff)) {
-            deleteRecursively(child);
+            ModelLayout.deleteRecursively(child);
           }
         }
       }
     }
   }
 
-  static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
-  }
 }

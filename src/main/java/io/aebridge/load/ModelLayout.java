@@ -81,6 +81,23 @@ public final class ModelLayout {
     return names;
   }
 
+  /**
+   * Deletes {@code dir} and everything below it (deepest first); nothing when it does not exist. Used to remove the
+   * temporary folders of failed exports and uploads.
+   *
+   * @throws IOException naming the first entry that could not be deleted
+   */
+  public static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
   /** A positive decimal version number, or empty for any other name. */
   public static OptionalLong parseVersion(String folderName) {
     if (folderName.isEmpty() || folderName.length() > 18 || !folderName.chars().allMatch(Character::isDigit)) {

@@ -12,11 +12,9 @@ import io.aebridge.train.TrainedModel;
 import io.aebridge.train.Trainer;
 import io.aebridge.train.TrainingData;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.tensorflow.Graph;
@@ -224,19 +222,7 @@ final class ServeFixtures {
   }
 
   static void deleteQuietly(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (IOException | UncheckedIOException e) {
-      // best effort
-    }
+    ManagementApi.deleteRecursively(dir);
   }
+
 }
