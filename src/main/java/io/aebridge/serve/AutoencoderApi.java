@@ -61,9 +61,9 @@ final class AutoencoderApi {
       r.get(prefix).tag("autoencoder").summary("Autoencoder geometry: input, code and image shapes" + which)
           .response("AutoencoderInfo").handle(ctx -> info(ctx, selector(ctx)));
       r.post(prefix + "/encode").tag("autoencoder").summary("Encode samples to codes" + which)
-          .request("AeInstances").response("AeCodes").handle(ctx -> encode(ctx, selector(ctx)));
+          .request("AeInstances").response("AeCodes").handle(ctx -> runSignature(ctx, selector(ctx), ENCODE, "codes"));
       r.post(prefix + "/decode").tag("autoencoder").summary("Decode codes to reconstructions" + which)
-          .request("AeInstances").response("AeReconstructions").handle(ctx -> decode(ctx, selector(ctx)));
+          .request("AeInstances").response("AeReconstructions").handle(ctx -> runSignature(ctx, selector(ctx), DECODE, "reconstructions"));
       r.post(prefix + "/reconstruct").tag("autoencoder")
           .summary("Reconstruct samples and score each by its reconstruction error (MSE)" + which)
           .description("?include=code adds the codes.").request("AeInstances").response("AeReconstructResponse")
@@ -178,31 +178,18 @@ final class AutoencoderApi {
     return out.get(sig.outputs().get(0).key());
   }
 
-  private void encode(Context ctx, ModelRepository.Selector selector) throws IOException {
+  /** Runs one single-input signature ({@code encode} or {@code decode}) and answers its rows under {@code field}. */
+  private void runSignature(Context ctx, ModelRepository.Selector selector, String key, String field)
+      throws IOException {
     long deadline = s.deadline();
     try (ModelHandle h = s.repository().acquire(ctx.pathParam("m"), selector)) {
       Http.model(ctx, h.name());
-      SignatureInfo sig = signature(h, ENCODE);
-      HostTensor codes = run(h, sig, samples(ctx, h, sig), deadline);
+      SignatureInfo sig = signature(h, key);
+      HostTensor rows = run(h, sig, samples(ctx, h, sig), deadline);
       Http.json(ctx, g -> {
         g.writeStartObject();
         header(g, h);
-        writeRows(g, "codes", codes);
-        g.writeEndObject();
-      });
-    }
-  }
-
-  private void decode(Context ctx, ModelRepository.Selector selector) throws IOException {
-    long deadline = s.deadline();
-    try (ModelHandle h = s.repository().acquire(ctx.pathParam("m"), selector)) {
-      Http.model(ctx, h.name());
-      SignatureInfo sig = signature(h, DECODE);
-      HostTensor rec = run(h, sig, samples(ctx, h, sig), deadline);
-      Http.json(ctx, g -> {
-        g.writeStartObject();
-        header(g, h);
-        writeRows(g, "reconstructions", rec);
+        writeRows(g, field, rows);
         g.writeEndObject();
       });
     }
