@@ -64,6 +64,9 @@ MODES = {
         "soak_chunk_s": 5,
         "soak_cap_s": 20,
         "soak_heaps": ("",),
+        "warmup_chunk_s": 2,
+        "warmup_cap_s": 6,
+        "json_seconds": 1,
         "cold_starts": 1,
         "python_servers": ("fastapi",),
     },
@@ -80,7 +83,10 @@ MODES = {
         "soak_requests": 1_000_000,
         "soak_chunk_s": 30,
         "soak_cap_s": 900,
-        "soak_heaps": ("", "-Xmx256m"),
+        "soak_heaps": ("", "jvm"),
+        "warmup_chunk_s": 10,
+        "warmup_cap_s": 120,
+        "json_seconds": 4,
         "cold_starts": 3,
         "python_servers": ("fastapi", "flask"),
     },
@@ -678,8 +684,24 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
     except RuntimeError as e:
         part["model_only_error"] = str(e)
 
-    # Memory: RSS after warm-up and after N requests (own instance, with NMT for the JVM's share); in full mode a
-    # second run with a bounded Java heap separates heap sizing (the JVM's ergonomics) from a leak.
+    # The profile's largest cost in a single-sample :predict: float text conversion, JDK routines vs the ones the
+    # server enables (Jackson's Schubfach writer and FastDoubleParser), per 784-float array.
+    try:
+        part["json_floats"] = run_json(java_cmd("json", "--values", "784", "--seconds", str(cfg["json_seconds"])),
+                                       env=child_env())
+    except RuntimeError as e:
+        part["json_floats_error"] = str(e)
+
+    # Batching where the model's compute outweighs HTTP and JSON: the same single-sample requests to a wide dense
+    # autoencoder (784-2048-1024-32, 7.5M weights); only to show what the batcher does when there is work to share.
+    try:
+        part["wide_batching"] = wide_batching(args, cfg, work, batching_env, load, b["predict"])
+    except Exception as e:  # a failure here must not lose the figures above
+        part["wide_batching_error"] = str(e)
+        log(f"  !! wide-model batching failed: {e}")
+
+    # Memory: RSS after warm-up and after N requests (own instance, with NMT for the JVM's share): the shipped
+    # setting (fixed heap claimed at start) and, in full mode, the JVM's own heap sizing.
     for heap in (args.soak_heap,) if args.soak_heap is not None else cfg["soak_heaps"]:
         mem = soak(args, cfg, work, models_dir, batching_env, load, b["predict"], heap)
         part.setdefault("memory_runs", []).append(mem)
@@ -688,17 +710,65 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
     print_serve(part, cfg)
 
 
+WIDE_LAYERS = "2048,1024"
+
+
+def wide_batching(args, cfg: dict, work: Path, batching_env: dict, load: Load, body: Path) -> dict:
+    wide_dir = work / "wide-models"
+    if not (wide_dir / "wide").is_dir():
+        log(f"  exporting a wide dense model (784-{WIDE_LAYERS.replace(',', '-')}-32, 1 epoch: weights do not change "
+            f"the cost) for the batching comparison...")
+        proc = subprocess.run([str(REPO / "aebridge"), "train", "--name", "wide", "--encoder-layers", WIDE_LAYERS,
+                               "--code-size", "32", "--epochs", "1", "--limit", "1000", "--models", str(wide_dir)],
+                              cwd=REPO, env=child_env(), capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            raise RuntimeError(f"aebridge train (wide) exited {proc.returncode}: {proc.stderr[-1500:]}")
+    servers = {"on": our_server(args, "wide_on", wide_dir, batching_env, work),
+               "off": our_server(args, "wide_off", wide_dir, {"AEBRIDGE_BATCHING": "off"}, work)}
+    out: dict = {"model": f"784-{WIDE_LAYERS.replace(',', '-')}-32", "connections": max(cfg["connections"])}
+    try:
+        for s in servers.values():
+            s.start()
+        url = {k: s.base + "/v1/models/wide:predict" for k, s in servers.items()}
+        for k in servers:
+            load.run(url[k], body, "application/json", out["connections"], cfg["warmup_s"])
+        for k in ("off", "on"):
+            out[k] = load.run(url[k], body, "application/json", out["connections"], cfg["point_s"])
+    finally:
+        for s in servers.values():
+            s.stop()
+    out["on_vs_off_rps"] = ratio(out["on"]["rps"], out["off"]["rps"])
+    return out
+
+
 def soak(args, cfg: dict, work: Path, models_dir: Path, batching_env: dict, load: Load, body: Path,
          heap: str) -> dict:
-    opts = ("-XX:NativeMemoryTracking=summary " + heap).strip()
-    s = our_server(args, "soak" + heap.replace("-", "_").replace(":", "_"), models_dir, batching_env, work,
-                   java_opts=opts)
+    # heap: the server's AEBRIDGE_HEAP ("" = the shipped setting, "jvm" = the JVM's own sizing, or a size).
+    env = dict(batching_env)
+    if heap:
+        env["AEBRIDGE_HEAP"] = heap
+    s = our_server(args, "soak_" + (heap or "shipped"), models_dir, env, work,
+                   java_opts="-XX:NativeMemoryTracking=summary")
     try:
         s.start()
         url = s.base + "/v1/models/dense:predict"
-        load.run(url, body, "application/json", 64, cfg["warmup_s"] * 2)
         pid = s.proc.pid
-        mem = {"heap_option": heap or "(JVM default)", "rss_after_warmup_mib": s.rss_mib(),
+        # Warm-up: JIT compilation, thread pools and the heap's sizing settle under load. It lasts at least
+        # 2 x warmup_s, then goes on in chunks until RSS moves less than 1% in one (at most warmup_cap_s). A leak
+        # does not hide behind this: it keeps growing through the 1M requests that follow.
+        rss_start = s.rss_mib()
+        warm = [load.run(url, body, "application/json", 64, cfg["warmup_s"] * 2)]
+        trail = [{"requests": warm[0]["requests"], "rss_mib": s.rss_mib()}]
+        warm_started = time.perf_counter()
+        while time.perf_counter() - warm_started < cfg["warmup_cap_s"]:
+            before = s.rss_mib()
+            warm.append(load.run(url, body, "application/json", 64, cfg["warmup_chunk_s"]))
+            trail.append({"requests": sum(w["requests"] for w in warm), "rss_mib": s.rss_mib()})
+            if trail[-1]["rss_mib"] < before * 1.01:
+                break
+        mem = {"heap_option": heap_label(heap), "rss_at_start_mib": rss_start, "warmup_trail": trail,
+               "warmup_requests": sum(w["requests"] for w in warm),
+               "warmup_seconds": sum(w["seconds"] for w in warm), "rss_after_warmup_mib": s.rss_mib(),
                "nmt_after_warmup": nmt_summary(pid), "samples": []}
         if full_gc(pid):
             mem["rss_after_warmup_gc_mib"] = s.rss_mib()
@@ -718,15 +788,26 @@ def soak(args, cfg: dict, work: Path, models_dir: Path, batching_env: dict, load
             mem["growth_after_gc_pct"] = 100 * (mem["rss_after_gc_mib"] / mem["rss_after_warmup_gc_mib"] - 1)
             mem["nmt_after_gc"] = nmt_summary(pid)
         mem["java_opts"] = s.env.get("AEBRIDGE_JAVA_OPTS", "")
+        mem["aebridge_heap"] = heap or "(unset: 512m fixed, pre-touched)"
         return mem
     finally:
         s.stop()
+
+
+def heap_label(heap: str) -> str:
+    if not heap:
+        return "shipped (fixed 512m, claimed at start)"
+    return "JVM's own sizing" if heap == "jvm" else f"fixed {heap}"
 
 
 def print_memory(m: dict) -> None:
     log(f"memory (ours, batching on, 64 connections, heap {m['heap_option']}): RSS "
         f"{fmt(m['rss_after_warmup_mib'], 0)} MiB after warm-up, {fmt(m['rss_after_mib'], 0)} MiB after "
         f"{m['requests']:,} requests ({fmt(m['growth_pct'], 1, '%')}), {m.get('errors', 0)} errors")
+    if m.get("warmup_trail"):
+        log(f"  warm-up: {m['warmup_requests']:,} requests in {fmt(m['warmup_seconds'], 0)} s, until RSS moved < 1% in "
+            f"a chunk; RSS " + " → ".join([fmt(m['rss_at_start_mib'], 0) + " (start)"] + [
+                f"{fmt(t['rss_mib'], 0)} ({t['requests'] // 1000:,}k)" for t in m["warmup_trail"]]) + " MiB")
     if len(m["samples"]) > 2:
         picks = m["samples"][:: max(1, len(m["samples"]) // 6)] + [m["samples"][-1]]
         log("  RSS along the run: " + " → ".join(f"{fmt(p['rss_mib'], 0)} ({p['requests'] // 1000:,}k)"
@@ -795,6 +876,18 @@ def print_serve(part: dict, cfg: dict) -> None:
                 f"at batch 64; a single-sample JSON request costs ~{fmt(per_request, 0)} µs here (1 / req/s, "
                 f"batching off), so taking the model's share down that far gives ≈ {fmt(estimate, 2, '×')}; the "
                 f"rest of a request (HTTP, JSON, threads) is not batched")
+    jf = part.get("json_floats")
+    if jf:
+        log(f"JSON float text per {jf['values']}-float array (the profile's largest cost; BenchMain json): write "
+            f"{fmt(jf['jdk_write_us'], 1)} µs with the JDK's routines vs {fmt(jf['fast_write_us'], 1)} µs with "
+            f"Jackson's Schubfach writer, parse {fmt(jf['jdk_parse_us'], 1)} vs {fmt(jf['fast_parse_us'], 1)} µs with "
+            f"FastDoubleParser (the server uses the fast ones; same floats)")
+    wb = part.get("wide_batching")
+    if wb:
+        log(f"batching where the model's compute dominates — wide dense {wb['model']} (7.5M weights), single-sample "
+            f":predict JSON, {wb['connections']} connections: on {fmt(wb['on']['rps'])} req/s (p99 "
+            f"{fmt(wb['on']['p99_ms'], 2)} ms) vs off {fmt(wb['off']['rps'])} req/s (p99 {fmt(wb['off']['p99_ms'], 2)} "
+            f"ms): {fmt(wb['on_vs_off_rps'], 2, '×')}")
     for m in part.get("memory_runs", []):
         print_memory(m)
     mems = [f"python {fw} {fmt(r['rss_mib'], 0)} MiB ({r['workers']} workers + parent)"
@@ -850,6 +943,10 @@ def print_summary(results: dict) -> None:
         if "batching_ceiling" in serve:
             add("  what model compute alone allows (estimate, see above)",
                 fmt(serve["batching_ceiling"]["on_vs_off_estimate"], 2, "×"), "(estimate)", None)
+    if serve.get("wide_batching"):
+        wb = serve["wide_batching"]
+        add(f"  same, wide dense {wb['model']} (compute dominates)", fmt(wb["on_vs_off_rps"], 2, "×"), "≥ 3×",
+            wb["on_vs_off_rps"] >= 3)
     for m in serve.get("memory_runs", []):
         add(f"memory: RSS growth over {m['requests']:,} requests, heap {m['heap_option']}",
             fmt(m["growth_pct"], 1, "%"), "< 5% over 1,000,000",
@@ -891,9 +988,20 @@ def flatten(results: dict) -> list[list]:
                          for k, u in (("rps", "req/s"), ("p50_ms", "ms"), ("p99_ms", "ms"), ("errors", "count"))]
     for k, v in serve.get("ratios", {}).items():
         rows.append(["serve", "ratio", k, v, "ratio"])
+    jf = serve.get("json_floats")
+    if jf:
+        rows += [["serve", "json-floats", k, jf[k], "µs"]
+                 for k in ("jdk_write_us", "fast_write_us", "jdk_parse_us", "fast_parse_us")]
+    wb = serve.get("wide_batching")
+    if wb:
+        for k in ("on", "off"):
+            rows += [["serve", f"ours-wide-batching-{k}/predict/c{wb['connections']}", m, wb[k][m], u]
+                     for m, u in (("rps", "req/s"), ("p99_ms", "ms"), ("errors", "count"))]
+        rows.append(["serve", "ratio", "wide_batching_on_vs_off_rps_64", wb["on_vs_off_rps"], "ratio"])
     for m in serve.get("memory_runs", []):
         who = f"ours/heap {m['heap_option']}"
-        rows += [["memory", who, "rss_after_warmup_mib", m["rss_after_warmup_mib"], "MiB"],
+        rows += [["memory", who, "warmup_requests", m.get("warmup_requests"), "count"],
+                 ["memory", who, "rss_after_warmup_mib", m["rss_after_warmup_mib"], "MiB"],
                  ["memory", who, "rss_after_mib", m["rss_after_mib"], "MiB"],
                  ["memory", who, "requests", m["requests"], "count"],
                  ["memory", who, "growth_pct", m["growth_pct"], "%"]]
@@ -923,8 +1031,8 @@ def main() -> int:
     p.add_argument("--python-workers", type=int, help="worker processes of the Python server (default: cores)")
     p.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1: leaves the cores to servers)")
     p.add_argument("--soak-requests", type=int, help="requests of the memory run (quick 20,000; full 1,000,000)")
-    p.add_argument("--soak-heap", help="one memory run with this JVM heap option (e.g. -Xmx256m; '' = default) "
-                                       "instead of the mode's (quick: default; full: default and -Xmx256m)")
+    p.add_argument("--soak-heap", help="one memory run with this AEBRIDGE_HEAP (e.g. 1g; jvm = the JVM's own "
+                                       "sizing) instead of the mode's (quick: shipped; full: shipped and jvm)")
     p.add_argument("--keep-work", action="store_true", help="keep the work folder (models, logs, bodies)")
     args = p.parse_args()
     cfg = MODES[args.mode]

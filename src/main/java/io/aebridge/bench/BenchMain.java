@@ -47,6 +47,7 @@ import picocli.CommandLine.Spec;
  * java -cp target/aebridge.jar io.aebridge.bench.BenchMain train --model dense --epochs 10 --batch 256
  * java -cp target/aebridge.jar io.aebridge.bench.BenchMain matmul --size 2048 --seconds 3
  * java -cp target/aebridge.jar io.aebridge.bench.BenchMain predict --model saved-models/dense/1 --batch 64
+ * java -cp target/aebridge.jar io.aebridge.bench.BenchMain json --values 784 --seconds 2
  * </pre>
  *
  * <p>{@code train} trains one of the benchmark models ({@link BenchModels}) with the project's {@link Trainer} on
@@ -55,7 +56,7 @@ import picocli.CommandLine.Spec;
  * and inter-op work, as in Keras.
  */
 @Command(name = "aebridge-bench", mixinStandardHelpOptions = true,
-    subcommands = {BenchMain.Train.class, BenchMain.Matmul.class, BenchMain.Predict.class},
+    subcommands = {BenchMain.Train.class, BenchMain.Matmul.class, BenchMain.Predict.class, BenchMain.Json.class},
     description = "Benchmark entry points for bench/run.sh; each command prints one JSON object.")
 public final class BenchMain {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -269,6 +270,105 @@ public final class BenchMain {
       command.commandLine().getOut().println(JSON.writeValueAsString(out));
       command.commandLine().getOut().flush();
       return 0;
+    }
+  }
+
+  /**
+   * The server's JSON number conversion for one single-sample request and response, with the JDK's float text
+   * routines (Jackson's defaults) against Jackson's Schubfach writer and FastDoubleParser (what the server enables):
+   * the profile of a {@code :predict} showed float text conversion as its largest cost.
+   */
+  @Command(name = "json", description = "Time writing and parsing a JSON array of floats, JDK vs Jackson's fast "
+      + "float routines.")
+  static final class Json implements Callable<Integer> {
+    @Spec
+    CommandSpec command;
+
+    @Option(names = "--values", defaultValue = "784", description = "Floats per array. Default: ${DEFAULT-VALUE}.")
+    int values;
+
+    @Option(names = "--seconds", defaultValue = "2", description = "Per setting and direction, in three rounds.")
+    double seconds;
+
+    @Override
+    public Integer call() throws Exception {
+      float[] v = new float[values];
+      SplittableRandom random = new SplittableRandom(1);
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) random.nextDouble();
+      }
+      com.fasterxml.jackson.core.JsonFactory jdk = com.fasterxml.jackson.core.JsonFactory.builder().build();
+      com.fasterxml.jackson.core.JsonFactory fast = com.fasterxml.jackson.core.JsonFactory.builder()
+          .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+          .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
+      byte[] body = writeFloats(jdk, v);
+      // Both ways round the same floats, whichever routine wrote or parses the text.
+      if (!java.util.Arrays.equals(v, readFloats(fast, body)) || !java.util.Arrays.equals(v, readFloats(jdk, body))
+          || !java.util.Arrays.equals(v, readFloats(jdk, writeFloats(fast, v)))) {
+        throw new IllegalStateException("the fast float routines changed the numbers");
+      }
+      Map<String, List<Double>> micros = new LinkedHashMap<>();
+      for (int round = 0; round < 4; round++) { // round 0 warms up; settings alternate so drift hits both
+        for (String setting : List.of("jdk", "fast")) {
+          com.fasterxml.jackson.core.JsonFactory f = setting.equals("jdk") ? jdk : fast;
+          double w = timePerCall(() -> writeFloats(f, v), seconds / 3);
+          double r = timePerCall(() -> readFloats(f, body), seconds / 3);
+          if (round > 0) {
+            micros.computeIfAbsent(setting + "_write_us", k -> new ArrayList<>()).add(w);
+            micros.computeIfAbsent(setting + "_parse_us", k -> new ArrayList<>()).add(r);
+          }
+        }
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("values", values);
+      out.put("body_bytes", body.length);
+      micros.forEach((k, list) -> out.put(k, median(list)));
+      out.put("versions", versions());
+      command.commandLine().getOut().println(JSON.writeValueAsString(out));
+      command.commandLine().getOut().flush();
+      return 0;
+    }
+
+    private static double timePerCall(Callable<?> call, double seconds) throws Exception {
+      long calls = 0;
+      long start = System.nanoTime();
+      long deadline = start + (long) (seconds * 1e9);
+      Object sink = null;
+      while (calls < 50 || System.nanoTime() < deadline) {
+        sink = call.call();
+        calls++;
+      }
+      if (sink == null) {
+        throw new IllegalStateException("no result");
+      }
+      return (System.nanoTime() - start) / 1e3 / calls;
+    }
+
+    static byte[] writeFloats(com.fasterxml.jackson.core.JsonFactory f, float[] v) throws java.io.IOException {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(v.length * 12);
+      try (com.fasterxml.jackson.core.JsonGenerator g = f.createGenerator(out)) {
+        g.writeStartArray();
+        for (float x : v) {
+          g.writeNumber(x);
+        }
+        g.writeEndArray();
+      }
+      return out.toByteArray();
+    }
+
+    static float[] readFloats(com.fasterxml.jackson.core.JsonFactory f, byte[] body) throws java.io.IOException {
+      float[] out = new float[16];
+      int n = 0;
+      try (com.fasterxml.jackson.core.JsonParser p = f.createParser(body)) {
+        p.nextToken();
+        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_FLOAT) {
+          if (n == out.length) {
+            out = java.util.Arrays.copyOf(out, 2 * n);
+          }
+          out[n++] = p.getFloatValue();
+        }
+      }
+      return java.util.Arrays.copyOf(out, n);
     }
   }
 

@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
 
-@Command(name = "aebridge", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "aebridge", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+    versionProvider = Main.Version.class,
     subcommands = {QuickstartCommand.class, TrainCommand.class, EvaluateCommand.class, InspectCommand.class,
         ServeCommand.class, GoldensCommand.class, QualityCommand.class,
         CommandLine.HelpCommand.class},

@@ -177,6 +177,7 @@ final class Inference implements AutoCloseable {
     final long enqueuedAt = System.nanoTime();
     final CompletableFuture<Map<String, HostTensor>> result = new CompletableFuture<>();
     final AtomicBoolean cancelled = new AtomicBoolean();
+    private final AtomicBoolean finished = new AtomicBoolean();
 
     Pending(ModelHandle handle, SignatureInfo sig, Map<String, HostTensor> inputs, int rows, long deadline) {
       this.handle = handle;
@@ -198,7 +199,11 @@ final class Inference implements AutoCloseable {
       return true;
     }
 
+    /** Answers the request once; later calls do nothing (the model reference is released exactly once). */
     void finish(Map<String, HostTensor> outputs, RuntimeException error) {
+      if (!finished.compareAndSet(false, true)) {
+        return;
+      }
       try {
         if (error != null) {
           result.completeExceptionally(error);
@@ -303,6 +308,12 @@ final class Inference implements AutoCloseable {
         if (!batch.isEmpty()) {
           runBatch(batch);
         }
+      } catch (OutOfMemoryError e) {
+        // Without this the batch's requests would wait for their deadline; the merged copies are garbage now.
+        ApiException refused = new ApiException(ApiException.Code.UNAVAILABLE, "Not enough Java heap for a batch of "
+            + batch.stream().mapToInt(p -> p.rows).sum() + " samples of model '" + model + "' (" + e.getMessage()
+            + "); retry, send fewer samples per request, or give the server more heap (AEBRIDGE_HEAP)");
+        batch.forEach(p -> p.finish(null, refused));
       } finally {
         synchronized (this) {
           if (queue.isEmpty()) {

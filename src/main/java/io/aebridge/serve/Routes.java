@@ -107,7 +107,17 @@ final class Routes {
       }
       docs.add(new Doc(method, path, tag, summary, description, requestSchema, requestContentType, responseSchema,
           responseContentType, management));
-      app.addHttpHandler(method, path, handler);
+      app.addHttpHandler(method, path, ctx -> {
+        try {
+          handler.handle(ctx);
+        } catch (OutOfMemoryError e) {
+          // Javalin answers an Error with an empty 500. A request whose data does not fit in the Java heap next to
+          // its neighbours' is the one to refuse; what it allocated is garbage once it unwinds, so the server goes on.
+          throw new ApiException(ApiException.Code.UNAVAILABLE, "Not enough Java heap for this request next to the "
+              + "others in flight (" + e.getMessage() + ", max heap " + (Runtime.getRuntime().maxMemory() >> 20)
+              + " MiB); retry, send fewer samples per request, or give the server more heap (AEBRIDGE_HEAP)");
+        }
+      });
     }
   }
 }

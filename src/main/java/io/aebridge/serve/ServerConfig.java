@@ -218,7 +218,9 @@ public record ServerConfig(
    *
    * @param enabled off runs each request on its own
    * @param maxBatchSize most samples in a merged run (TF Serving's {@code max_batch_size})
-   * @param maxDelayMicros how long the first request of a batch waits for company ({@code batch_timeout_micros})
+   * @param maxDelayMicros how long the first request of a batch waits for company ({@code batch_timeout_micros});
+   *     0 (the default) starts a batch as soon as the signature's previous one has finished, so a lone request is
+   *     not delayed and, under load, the requests that arrived during a run make up the next one
    * @param maxQueuedRequests requests waiting per signature before new ones get 503
    * @param threads threads running merged batches, shared by all models
    */
@@ -235,7 +237,7 @@ public record ServerConfig(
     }
 
     public static Batching defaults() {
-      return new Batching(true, 64, 1000, 256, Math.max(2, Runtime.getRuntime().availableProcessors() / 2));
+      return new Batching(true, 64, 0, 256, Math.max(2, Runtime.getRuntime().availableProcessors() / 2));
     }
 
     public static Batching off() {

@@ -61,6 +61,21 @@ class BenchMainTest {
   }
 
   @Test
+  void jsonTimesBothFloatRoutinesOnTheSameNumbers() throws Exception {
+    JsonNode r = run("json", "--values", "100", "--seconds", "0.05");
+    assertEquals(100, r.get("values").asInt());
+    for (String k : new String[] {"jdk_write_us", "jdk_parse_us", "fast_write_us", "fast_parse_us"}) {
+      assertTrue(r.get(k).asDouble() > 0, k + " in " + r);
+    }
+    float[] v = {0.1f, 1e-7f, 3.4028235e38f, -0f, 0.47079685f, 1.4e-45f};
+    com.fasterxml.jackson.core.JsonFactory fast = com.fasterxml.jackson.core.JsonFactory.builder()
+        .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+        .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
+    org.junit.jupiter.api.Assertions.assertArrayEquals(v,
+        BenchMain.Json.readFloats(fast, BenchMain.Json.writeFloats(fast, v)), "round trip, extremes included");
+  }
+
+  @Test
   void unknownModelIsRefusedWithTheChoices() {
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> BenchModels.spec("wide", 1, null, 1));

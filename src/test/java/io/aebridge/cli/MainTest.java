@@ -100,6 +100,12 @@ class MainTest {
     }
     Outcome trainHelp = run("help", "train");
     assertTrue(trainHelp.out().contains("--code-size") && trainHelp.out().contains("--corruption"), trainHelp.out());
+    // `aebridge COMMAND --help` prints that command's usage and does nothing else (quickstart must not start).
+    for (String command : List.of("quickstart", "train", "evaluate", "inspect", "serve", "goldens", "quality")) {
+      Outcome own = run(command, "--help");
+      assertEquals(0, own.code(), command + " --help: " + own.err());
+      assertTrue(own.out().startsWith("Usage: aebridge " + command), command + " --help:\n" + own.out());
+    }
   }
 
   private Path writeSpec(String json) throws Exception {

@@ -112,6 +112,21 @@ class BatchingTest {
   }
 
   @Test
+  void byDefaultALoneRequestDoesNotWaitForCompany() throws Exception {
+    assertEquals(0, ServerConfig.Batching.defaults().maxDelayMicros());
+    // Batching stays on with delay 0: requests still go through the queue, which must start each run by itself.
+    ServerConfig cfg = config(models()).requestTimeout(Duration.ofSeconds(1)).build();
+    try (ModelServer server = ModelServer.start(cfg)) {
+      TestClient client = new TestClient(server.baseUrl());
+      for (int i = 0; i < 5; i++) {
+        TestClient.Response r = client.post("/v1/models/h:predict", "{\"instances\": [" + i + "]}");
+        assertEquals(200, r.status(), r.text());
+        assertEquals("{\"predictions\":[" + (0.5 * i + 3) + "]}", r.text());
+      }
+    }
+  }
+
+  @Test
   void batchingCanBeSwitchedOff() throws Exception {
     ServerConfig cfg = config(models()).batching(ServerConfig.Batching.off()).build();
     try (ModelServer server = ModelServer.start(cfg)) {

@@ -1,0 +1,33 @@
+package io.aebridge.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.javalin.Javalin;
+import org.junit.jupiter.api.Test;
+
+/** What every endpoint registered through {@link Routes} shares: heap exhaustion is a JSON 503, not an empty 500. */
+class RoutesTest {
+  @Test
+  void aRequestThatExhaustsTheHeapGets503AndTheServerGoesOn() {
+    Javalin app = Javalin.create();
+    HttpErrors.install(app);
+    Routes routes = new Routes(app);
+    routes.post("/greedy").summary("allocates more than any test heap").handle(ctx -> {
+      long[] tooMuch = new long[Integer.MAX_VALUE - 8]; // 16 GiB: a real OutOfMemoryError in any test JVM
+      ctx.result(String.valueOf(tooMuch.length));
+    });
+    routes.get("/fine").summary("answers").handle(ctx -> ctx.result("ok"));
+    app.start("127.0.0.1", 0);
+    try {
+      TestClient client = new TestClient("http://127.0.0.1:" + app.port());
+      TestClient.Response r = client.post("/greedy", "{}");
+      assertEquals(503, r.status(), r.text());
+      assertTrue(r.error().startsWith("Not enough Java heap for this request"), r.error());
+      assertTrue(r.error().contains("AEBRIDGE_HEAP"), r.error());
+      assertEquals("ok", client.get("/fine").text());
+    } finally {
+      app.stop();
+    }
+  }
+}
