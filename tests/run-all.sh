@@ -8,7 +8,8 @@
 #      `aebridge inspect` compared with `saved_model_cli show --all`
 #   6. 15 s of coverage-guided fuzzing of the server's request decoders (Jazzer; the long run and the 60 s load are
 #      tests/reliability/long-fuzz.sh and tests/reliability/load-60s.sh, on demand)
-#   7. a SIGINT during training leaves no model; the web page works in headless Chromium against a live server
+#   7. the main job (`./aebridge quickstart`, 1 epoch) trains, evaluates and serves, and reuses its model when
+#      started again; a SIGINT during training leaves no model; the web page works in headless Chromium
 #   8. the benchmark harness as a smoke check: `bench/run.sh quick` must run through (its figures are printed and
 #      saved under bench/results/tmp/; no threshold is asserted — timing on a CI machine proves nothing)
 # Ends with one line "N passed, N failed, N skipped" over all of it. Exit code 0 only when everything passed.
@@ -73,6 +74,40 @@ for kind in dense deep sparse contractive conv denoising; do
     java_fail=$((java_fail + 1)); echo "FAIL $kind"; cat "$work/check-$kind.log" "$work/compare-$kind.log"
   fi
 done
+
+step "The main job: ./aebridge quickstart (1 epoch) trains, evaluates, serves; a second start reuses the model"
+qs_check() {  # $1 = label, $2 = log; waits for the server, checks it answers, stops it with SIGTERM
+  local url="" i
+  for i in $(seq 1 600); do
+    url=$(grep -o 'at http://[0-9.:]*' "$2" | head -1 | cut -c4- || true)
+    [[ -n $url ]] && break
+    kill -0 "$qs" 2>/dev/null || break
+    sleep 0.2
+  done
+  local status="" answer=""
+  if [[ -n $url ]]; then
+    status=$(curl -s "$url/v1/models/dense-784-32" | grep -o '"state" *: *"[A-Z]*"' | head -1 || true)
+    answer=$(curl -s -X POST -H 'Content-Type: application/json' "$url/v1/models/dense-784-32:predict" \
+      --data "{\"instances\": [[$(printf '0.5,%.0s' $(seq 783))0.5]]}" | grep -o '"predictions"' || true)
+  fi
+  kill -TERM "$qs" 2>/dev/null; wait "$qs" 2>/dev/null || true
+  [[ -n $url && $status == *AVAILABLE* && -n $answer ]]
+}
+./aebridge quickstart --models "$work/quickstart" --epochs 1 --port 0 > "$work/quickstart1.log" 2>&1 &
+qs=$!
+if qs_check first "$work/quickstart1.log" && [[ -f $work/quickstart/dense-784-32/1/saved_model.pb ]] \
+   && grep -q "PCA" "$work/quickstart1.log"; then
+  java_pass=$((java_pass + 1)); echo "ok   quickstart: trained dense-784-32, compared with PCA, served it (:predict 200)"
+else
+  java_fail=$((java_fail + 1)); echo "FAIL quickstart (first start)"; cat "$work/quickstart1.log"
+fi
+./aebridge quickstart --models "$work/quickstart" --port 0 > "$work/quickstart2.log" 2>&1 &
+qs=$!
+if qs_check second "$work/quickstart2.log" && [[ ! -e $work/quickstart/dense-784-32/2 ]]; then
+  java_pass=$((java_pass + 1)); echo "ok   quickstart again: reused version 1 (no retraining), served it"
+else
+  java_fail=$((java_fail + 1)); echo "FAIL quickstart (second start)"; cat "$work/quickstart2.log"
+fi
 
 step "Ctrl-C during training: clean stop, no model written"
 # Job control on: otherwise bash starts background jobs with SIGINT ignored, and the JVM would never see it.

@@ -13,11 +13,11 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "evaluate",
     description = {
-        "Evaluate a SavedModel on held-out data against PCA at the same code size.",
-        "Prints BCE and per-pixel MSE of the autoencoder and of PCA, the mean code activation, the mean",
-        "Jacobian norm ||dh/dx||_F (dense codes), and noisy vs denoised error for denoising models. Writes",
-        "evaluation.json, reconstructions.png (originals / autoencoder / PCA) and loss.png, and records the",
-        "figures in the version's model-card.json.",
+        "Evaluate a SavedModel on held-out data against PCA at the same code size. Prints BCE and per-pixel "
+            + "MSE of the autoencoder and of PCA, the mean code activation, the mean Jacobian norm ||dh/dx||_F "
+            + "(dense codes), and noisy vs denoised error for denoising models. Writes evaluation.json, "
+            + "reconstructions.png (originals / autoencoder / PCA) and loss.png, and records the figures in the "
+            + "version's model-card.json.",
         "",
         "Examples:",
         "  aebridge evaluate saved-models/dense-784-32",
@@ -34,7 +34,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--held-out", paramLabel = "PATH", description = "Data to evaluate on. Default: MNIST held-out.")
   Path heldOut;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "Where to write the report. Default: reports/<model>/<version>.")
+  @Option(names = "--out", paramLabel = "DIR", description = "Where to write the report. Default: reports/<model>/<version> beside the models folder.")
   Path out;
 
   @Override

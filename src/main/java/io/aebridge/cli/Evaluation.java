@@ -48,9 +48,16 @@ final class Evaluation {
     return report;
   }
 
-  /** {@code reports/<model>/<version>} beside the models root's parent. */
+  /**
+   * {@code reports/<model>/<version>} beside the models root ({@code saved-models/m/1} →
+   * {@code reports/m/1}), so evaluating models kept elsewhere never overwrites the project's own reports.
+   */
   static Path defaultOut(Path version) {
-    Path modelDir = version.toAbsolutePath().getParent();
-    return Path.of("reports", modelDir.getFileName().toString(), version.getFileName().toString());
+    Path absolute = version.toAbsolutePath().normalize();
+    Path modelDir = absolute.getParent();
+    Path modelsRoot = modelDir.getParent();
+    Path base = modelsRoot == null || modelsRoot.getParent() == null ? Path.of("") : modelsRoot.getParent();
+    return base.resolve("reports").resolve(modelDir.getFileName().toString())
+        .resolve(absolute.getFileName().toString());
   }
 }

@@ -25,10 +25,11 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "goldens",
     description = {
-        "Write golden inputs and outputs of a SavedModel as NPY files, computed by TensorFlow Java.",
-        "For every signature with one float input: the input batch, and each output as",
-        "<signature>__<output>.npy, plus manifest.json (the layout python-reference/check_java_export.py reads).",
-        "Signatures whose input is a code (e.g. decode) are fed the encode output of the same batch.",
+        "Write golden inputs and outputs of a SavedModel as NPY files, computed by TensorFlow Java. For "
+            + "every signature with one float input: the input batch, and each output as "
+            + "<signature>__<output>.npy, plus manifest.json (the layout python-reference/check_java_export.py "
+            + "reads). Signatures whose input is a code (e.g. decode) are fed the encode output of the same "
+            + "batch.",
         "",
         "Example:",
         "  aebridge goldens saved-models/dense-784-32 --out /tmp/goldens",

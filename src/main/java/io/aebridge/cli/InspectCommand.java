@@ -12,9 +12,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "inspect",
     description = {
-        "Print every signature of a SavedModel (keys, input/output names, dtypes, shapes) in the layout of",
-        "`saved_model_cli show --all`, and its model card when it has one. Works on any SavedModel,",
-        "Java- or Python-made.",
+        "Print every signature of a SavedModel (keys, input/output names, dtypes, shapes) in the layout of "
+            + "`saved_model_cli show --all`, and its model card when it has one. Works on any SavedModel, Java- "
+            + "or Python-made.",
         "",
         "Examples:",
         "  aebridge inspect saved-models/dense-784-32        # the latest version",

@@ -45,6 +45,8 @@ public final class Main {
 
   static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
+    // Help fills the terminal's width (80 when it cannot be told); descriptions are paragraphs picocli wraps.
+    cli.setUsageHelpAutoWidth(true);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       int code = exitCodeFor(e);
       if (code == 1) {

@@ -23,10 +23,10 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "quality",
     description = {
-        "The reproducible quality run: trains the tutorial's models on the real MNIST digits (8,000 train,",
-        "2,000 held-out), evaluates each against PCA, compares each penalty with the same model without it,",
-        "and prints (and with --write, saves to docs/quality.md) the table with the acceptance targets.",
-        "Takes 10-20 minutes on 2 cores; --scale 0.1 runs a tenth of the epochs as a smoke check."})
+        "The reproducible quality run: trains the tutorial's models on the real MNIST digits (8,000 train, "
+            + "2,000 held-out), evaluates each against PCA, compares each penalty with the same model without it, "
+            + "and prints (and with --write, saves to docs/quality.md) the table with the acceptance targets. "
+            + "Takes 10-20 minutes on 2 cores; --scale 0.1 runs a tenth of the epochs as a smoke check."})
 final class QualityCommand implements Callable<Integer> {
   @ParentCommand Main main;
 

@@ -15,11 +15,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "quickstart",
-    description = {
-        "The main job on the embedded default: train the tutorial's autoencoder (784 -> Dense(32, relu) ->",
-        "Dense(784, sigmoid), BCE, Adam, 50 epochs, batch 256) on the real MNIST digits if <models> has no",
-        "version of it yet, evaluate it against PCA, then serve every model under <models> (web page at",
-        "http://127.0.0.1:8080/). The ./aebridge launcher fetches MNIST first."})
+    // One string: picocli wraps it to the terminal; separate elements would each break on their own.
+    description = "The main job on the embedded default: train the tutorial's autoencoder (784 -> Dense(32, relu) "
+        + "-> Dense(784, sigmoid), BCE, Adam, 50 epochs, batch 256) on the real MNIST digits if <models> has no "
+        + "version of it yet, evaluate it against PCA, then serve every model under <models> (web page at "
+        + "http://127.0.0.1:8080/). The ./aebridge launcher fetches MNIST first.")
 final class QuickstartCommand implements Callable<Integer> {
   @ParentCommand Main main;
 

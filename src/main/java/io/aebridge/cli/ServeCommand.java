@@ -10,12 +10,13 @@ import picocli.CommandLine.Option;
 
 @Command(name = "serve",
     description = {
-        "Serve every SavedModel under a models folder over HTTP (TF Serving layout <root>/<name>/<version>/).",
-        "Speaks TF Serving REST (/v1/models/...), the Open Inference Protocol V2 (/v2/...), autoencoder",
-        "endpoints (/v1/ae/<model>/encode|decode|reconstruct|image), /metrics, /openapi.json and a web page at /.",
-        "Binds 127.0.0.1 unless told otherwise; SIGTERM or Ctrl-C finishes in-flight requests and closes the models.",
-        "Settings: --config FILE (see server/aebridge-server.json), then AEBRIDGE_* environment variables, then",
-        "these flags. See server/README.md.",
+        "Serve every SavedModel under a models folder over HTTP (TF Serving layout "
+            + "<root>/<name>/<version>/). Speaks TF Serving REST (/v1/models/...), the Open Inference Protocol V2 "
+            + "(/v2/...), autoencoder endpoints (/v1/ae/<model>/encode|decode|reconstruct|image), /metrics, "
+            + "/openapi.json and a web page at /. Binds 127.0.0.1 unless told otherwise; SIGTERM or Ctrl-C "
+            + "finishes in-flight requests and closes the models. Settings: --config FILE (see "
+            + "server/aebridge-server.json), then AEBRIDGE_* environment variables, then these flags. See "
+            + "server/README.md.",
         "",
         "Examples:",
         "  aebridge serve",

@@ -12,7 +12,8 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "train", sortOptions = false,
     description = {
-        "Train an autoencoder with TensorFlow Java and export it as a SavedModel into <models>/<name>/<version>/.",
+        "Train an autoencoder with TensorFlow Java and export it as a SavedModel into "
+            + "<models>/<name>/<version>/.",
         "",
         "Examples:",
         "  aebridge train                                   # the tutorial's 784-32-784 on MNIST, 50 epochs",

@@ -31,7 +31,7 @@ final class TensorJson {
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
       .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
-      // Float text <-> binary was 55% of a single-sample :predict (JFR): the JDK 17 FloatingDecimal paths. Jackson's
+      // Float text <-> binary was about half of a single-sample :predict (JFR): JDK 17 FloatingDecimal. Jackson's
       // own Schubfach writer and FastDoubleParser are correctly rounded, so the numbers are the same floats.
       .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
       .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)

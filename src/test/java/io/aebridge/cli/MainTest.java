@@ -108,6 +108,13 @@ class MainTest {
     }
   }
 
+  @Test
+  void reportsGoBesideTheModelsFolderTheyCameFrom() {
+    assertEquals(Path.of("/data/x/reports/m/3"), Evaluation.defaultOut(Path.of("/data/x/models/m/3")));
+    assertEquals(Path.of("").toAbsolutePath().resolve("reports/dense-784-32/1"),
+        Evaluation.defaultOut(Path.of("saved-models/dense-784-32/1")));
+  }
+
   private Path writeSpec(String json) throws Exception {
     Path file = dir.resolve("spec.json");
     Files.writeString(file, json);
