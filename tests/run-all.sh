@@ -84,14 +84,20 @@ qs_check() {  # $1 = label, $2 = log; waits for the server, checks it answers, s
     kill -0 "$qs" 2>/dev/null || break
     sleep 0.2
   done
-  local status="" answer=""
-  if [[ -n $url ]]; then
-    status=$(curl -s "$url/v1/models/dense-784-32" | grep -o '"state" *: *"[A-Z]*"' | head -1 || true)
-    answer=$(curl -s -X POST -H 'Content-Type: application/json' "$url/v1/models/dense-784-32:predict" \
-      --data "{\"instances\": [[$(printf '0.5,%.0s' $(seq 783))0.5]]}" | grep -o '"predictions"' || true)
-  fi
+  local served=no
+  # The venv's Python as the HTTP client: curl is not on every fresh machine.
+  if [[ -n $url ]] && "$py" - "$url" <<'PY'
+import json, sys, urllib.request
+url = sys.argv[1] + "/v1/models/dense-784-32"
+state = json.load(urllib.request.urlopen(url, timeout=30))["model_version_status"][0]["state"]
+body = json.dumps({"instances": [[0.5] * 784]}).encode()
+req = urllib.request.Request(url + ":predict", body, {"Content-Type": "application/json"})
+out = json.load(urllib.request.urlopen(req, timeout=30))["predictions"]
+sys.exit(0 if state == "AVAILABLE" and len(out) == 1 and len(out[0]) == 784 else 1)
+PY
+  then served=yes; fi
   kill -TERM "$qs" 2>/dev/null; wait "$qs" 2>/dev/null || true
-  [[ -n $url && $status == *AVAILABLE* && -n $answer ]]
+  [[ $served == yes ]]
 }
 ./aebridge quickstart --models "$work/quickstart" --epochs 1 --port 0 > "$work/quickstart1.log" 2>&1 &
 qs=$!
