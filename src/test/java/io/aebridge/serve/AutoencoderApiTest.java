@@ -11,33 +11,15 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The autoencoder endpoints on the trained dense model. */
 class AutoencoderApiTest {
-  @TempDir
-  static Path dir;
-  static ModelServer server;
-  static TestClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    Path root = ServeFixtures.standardModels(dir);
-    server = ModelServer.start(ServerConfig.builder(root).port(0).pollInterval(Duration.ZERO).build());
-    client = new TestClient(server.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final StandardServer SERVER = new StandardServer();
 
   static String sample(int seed) {
     StringBuilder b = new StringBuilder("[");
@@ -80,7 +62,7 @@ class AutoencoderApiTest {
 
   @Test
   void infoDescribesTheGeometry() {
-    TestClient.Response r = client.get("/v1/ae/dense");
+    TestClient.Response r = SERVER.client.get("/v1/ae/dense");
     assertEquals(200, r.status(), r.text());
     JsonNode j = r.json();
     assertEquals("[-1,784]", j.at("/input/shape").toString());
@@ -88,31 +70,33 @@ class AutoencoderApiTest {
     assertEquals("[-1,32]", j.at("/code/shape").toString());
     assertEquals(28, j.at("/image/height").asInt());
     assertEquals("model card", j.at("/image/source").asText());
-    assertEquals(200, client.get("/v1/ae/dense/versions/1").status());
-    TestClient.Response notAe = client.get("/v1/ae/half_plus_three");
+    assertEquals(200, SERVER.client.get("/v1/ae/dense/versions/1").status());
+    TestClient.Response notAe = SERVER.client.get("/v1/ae/half_plus_three");
     assertEquals(404, notAe.status());
     assertTrue(notAe.error().contains("serving_default"), notAe.error());
   }
 
   @Test
   void encodeDecodeReconstruct() {
-    TestClient.Response enc = client.post("/v1/ae/dense/encode", "{\"instances\": [" + sample(1) + "," + sample(2)
+    TestClient.Response enc = SERVER.client.post("/v1/ae/dense/encode",
+        "{\"instances\": [" + sample(1) + "," + sample(2)
         + "]}");
     assertEquals(200, enc.status(), enc.text());
     JsonNode codes = enc.json().get("codes");
     assertEquals(2, codes.size());
     assertEquals(32, codes.get(0).size());
-    TestClient.Response nestedEnc = client.post("/v1/ae/dense/versions/1/encode", "{\"instances\": [" + nested(1)
+    TestClient.Response nestedEnc = SERVER.client.post("/v1/ae/dense/versions/1/encode", "{\"instances\": [" + nested(1)
         + "," + nested(2) + "]}");
     assertEquals(200, nestedEnc.status(), nestedEnc.text());
     assertEquals(codes, nestedEnc.json().get("codes"), "28×28 samples are reshaped to the flat input");
 
-    TestClient.Response dec = client.post("/v1/ae/dense/decode", "{\"instances\": " + codes + "}");
+    TestClient.Response dec = SERVER.client.post("/v1/ae/dense/decode", "{\"instances\": " + codes + "}");
     assertEquals(200, dec.status(), dec.text());
     JsonNode decoded = dec.json().get("reconstructions");
     assertEquals(784, decoded.get(1).size());
 
-    TestClient.Response rec = client.post("/v1/ae/dense/reconstruct?include=code", "{\"instances\": [" + sample(1)
+    TestClient.Response rec = SERVER.client.post("/v1/ae/dense/reconstruct?include=code",
+        "{\"instances\": [" + sample(1)
         + "," + sample(2) + "]}");
     assertEquals(200, rec.status(), rec.text());
     JsonNode j = rec.json();
@@ -128,14 +112,15 @@ class AutoencoderApiTest {
     assertEquals(decoded.get(1).get(5).asDouble(), j.get("reconstructions").get(1).get(5).asDouble(), 1e-5,
         "decode(encode(x)) equals the reconstruction");
 
-    TestClient.Response bad = client.post("/v1/ae/dense/encode", "{\"instances\": [[1, 2, 3]]}");
+    TestClient.Response bad = SERVER.client.post("/v1/ae/dense/encode", "{\"instances\": [[1, 2, 3]]}");
     assertEquals(400, bad.status());
     assertTrue(bad.error().contains("(-1, 784)"), bad.error());
   }
 
   @Test
   void imageOfAnySizeIsFittedAndReconstructed() throws Exception {
-    TestClient.Response r = client.post("/v1/ae/dense/image", digitPng(120, 80, true), "Content-Type", "image/png");
+    TestClient.Response r = SERVER.client.post("/v1/ae/dense/image",
+        digitPng(120, 80, true), "Content-Type", "image/png");
     assertEquals(200, r.status(), r.text());
     JsonNode j = r.json();
     String steps = j.get("steps").toString();
@@ -153,42 +138,43 @@ class AutoencoderApiTest {
     assertTrue(j.get("reconstruction_error").isNumber());
     assertTrue(!j.has("noisy_png"));
 
-    TestClient.Response noisy = client.post("/v1/ae/dense/image?noise=0.3&seed=5&invert=auto", digitPng(28, 28,
+    TestClient.Response noisy = SERVER.client.post("/v1/ae/dense/image?noise=0.3&seed=5&invert=auto", digitPng(28, 28,
         false));
     assertEquals(200, noisy.status(), noisy.text());
     assertNotNull(noisy.json().get("noisy_png"));
     assertTrue(noisy.json().get("error_vs_clean").isNumber());
     assertTrue(noisy.json().get("steps").toString().contains("noise"));
 
-    TestClient.Response png = client.post("/v1/ae/dense/image?format=png", digitPng(300, 300, false));
+    TestClient.Response png = SERVER.client.post("/v1/ae/dense/image?format=png", digitPng(300, 300, false));
     assertEquals(200, png.status());
     assertEquals("image/png", png.header("Content-Type"));
     assertEquals(28, ImageIO.read(new ByteArrayInputStream(png.body())).getWidth());
     assertNotNull(png.header("X-Reconstruction-Error"));
-    TestClient.Response accept = client.post("/v1/ae/dense/image", digitPng(50, 50, false), "Accept", "image/png");
+    TestClient.Response accept = SERVER.client.post("/v1/ae/dense/image",
+        digitPng(50, 50, false), "Accept", "image/png");
     assertEquals("image/png", accept.header("Content-Type"));
   }
 
   @Test
   void badImagesAre4xx() throws Exception {
-    TestClient.Response r = client.post("/v1/ae/dense/image", "not an image at all");
+    TestClient.Response r = SERVER.client.post("/v1/ae/dense/image", "not an image at all");
     assertEquals(415, r.status(), r.text());
-    r = client.post("/v1/ae/dense/image", new byte[0]);
+    r = SERVER.client.post("/v1/ae/dense/image", new byte[0]);
     assertEquals(400, r.status());
     byte[] png = digitPng(40, 40, false);
-    r = client.post("/v1/ae/dense/image", java.util.Arrays.copyOf(png, png.length / 2));
+    r = SERVER.client.post("/v1/ae/dense/image", java.util.Arrays.copyOf(png, png.length / 2));
     assertEquals(400, r.status(), "truncated: " + r.text());
     byte[] liar = png.clone();
     // IHDR width and height (bytes 16–23) claim 100000 × 100000.
     java.nio.ByteBuffer.wrap(liar, 16, 8).putInt(100_000).putInt(100_000);
-    r = client.post("/v1/ae/dense/image", liar);
+    r = SERVER.client.post("/v1/ae/dense/image", liar);
     assertEquals(400, r.status(), r.text());
     assertTrue(r.error().contains("limits.maxImagePixels") || r.error().contains("decode"), r.error());
-    r = client.post("/v1/ae/dense/image?noise=3", png);
+    r = SERVER.client.post("/v1/ae/dense/image?noise=3", png);
     assertEquals(400, r.status());
-    r = client.post("/v1/ae/dense/image?invert=maybe", png);
+    r = SERVER.client.post("/v1/ae/dense/image?invert=maybe", png);
     assertEquals(400, r.status());
-    r = client.post("/v1/ae/half_plus_three/image", png);
+    r = SERVER.client.post("/v1/ae/half_plus_three/image", png);
     assertEquals(400, r.status());
     assertTrue(r.error().contains("image size"), r.error());
   }

@@ -4,17 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Mutated and hostile requests against every body-reading endpoint: each must get a 4xx (or a 2xx when the
@@ -22,23 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
  * bounded mutation run — the coverage-guided fuzzing of the reliability suite goes further.
  */
 class BadInputTest {
-  @TempDir
-  static Path dir;
-  static ModelServer server;
-  static TestClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    Path root = ServeFixtures.standardModels(dir);
-    server = ModelServer.start(ServerConfig.builder(root).port(0).pollInterval(Duration.ZERO)
-        .limits(ServerConfig.Limits.defaults().withMaxBodyBytes(1 << 20)).build());
-    client = new TestClient(server.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final StandardServer SERVER = new StandardServer(b -> b
+      .limits(ServerConfig.Limits.defaults().withMaxBodyBytes(1 << 20)));
 
   private static final Map<String, String> SEEDS = new TreeMap<>(Map.of(
       "/v1/models/half_plus_three:predict", "{\"signature_name\": \"serving_default\", \"instances\": [1.0, 2.5, NaN]}",
@@ -58,10 +40,10 @@ class BadInputTest {
     int requests = 0;
     for (Map.Entry<String, String> seed : SEEDS.entrySet()) {
       byte[] base = seed.getValue().getBytes(StandardCharsets.UTF_8);
-      assertEquals(200, client.post(seed.getKey(), base).status(), seed.getKey() + " seed must be valid");
+      assertEquals(200, SERVER.client.post(seed.getKey(), base).status(), seed.getKey() + " seed must be valid");
       for (int i = 0; i < 250; i++) {
         byte[] body = mutate(base, random);
-        TestClient.Response r = client.post(seed.getKey(), body);
+        TestClient.Response r = SERVER.client.post(seed.getKey(), body);
         requests++;
         if (r.status() >= 500 || (r.status() >= 400 && r.json().path("error").asText().isEmpty())) {
           failures.add(r.status() + " " + seed.getKey() + " <- " + new String(body, StandardCharsets.UTF_8)
@@ -70,7 +52,7 @@ class BadInputTest {
       }
     }
     assertEquals(List.of(), failures.subList(0, Math.min(5, failures.size())), failures.size() + " of " + requests);
-    assertEquals(200, client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1]}").status());
+    assertEquals(200, SERVER.client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1]}").status());
   }
 
   @Test
@@ -80,7 +62,7 @@ class BadInputTest {
     List<String> failures = new ArrayList<>();
     for (int i = 0; i < 150; i++) {
       byte[] body = mutate(png, random);
-      TestClient.Response r = client.post("/v1/ae/dense/image", body);
+      TestClient.Response r = SERVER.client.post("/v1/ae/dense/image", body);
       if (r.status() >= 500) {
         failures.add(r.status() + " " + r.text());
       }
@@ -97,13 +79,14 @@ class BadInputTest {
         case 2 -> "12abc";
         default -> Long.toString(Long.MAX_VALUE);
       };
-      TestClient.Response r = client.post("/v2/models/dense/infer", body, "Inference-Header-Content-Length", length);
+      TestClient.Response r = SERVER.client.post("/v2/models/dense/infer",
+          body, "Inference-Header-Content-Length", length);
       if (r.status() >= 500) {
         failures.add(r.status() + " " + r.text());
       }
     }
     assertEquals(List.of(), failures);
-    assertTrue(client.get("/v2/health/live").status() == 200);
+    assertTrue(SERVER.client.get("/v2/health/live").status() == 200);
   }
 
   /** One to three random edits: flip, delete, duplicate or insert a JSON-ish token, or truncate. */

@@ -9,31 +9,13 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Open Inference Protocol V2 over real HTTP, JSON and binary tensors. */
 class InferenceProtocolApiTest {
-  @TempDir
-  static Path dir;
-  static ModelServer server;
-  static TestClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    Path root = ServeFixtures.standardModels(dir);
-    server = ModelServer.start(ServerConfig.builder(root).port(0).pollInterval(Duration.ZERO).build());
-    client = new TestClient(server.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final StandardServer SERVER = new StandardServer();
 
   static float[] sample(int n, int seed) {
     float[] v = new float[n];
@@ -53,18 +35,18 @@ class InferenceProtocolApiTest {
 
   @Test
   void serverMetadataAndHealth() {
-    JsonNode meta = client.get("/v2").json();
+    JsonNode meta = SERVER.client.get("/v2").json();
     assertEquals("aebridge", meta.get("name").asText());
     assertTrue(meta.get("extensions").toString().contains("binary_tensor_data"));
-    TestClient.Response live = client.get("/v2/health/live");
+    TestClient.Response live = SERVER.client.get("/v2/health/live");
     assertEquals(200, live.status());
     assertEquals("{\"live\":true}", live.text());
-    assertEquals(200, client.get("/v2/health/ready").status());
+    assertEquals(200, SERVER.client.get("/v2/health/ready").status());
   }
 
   @Test
   void modelMetadataAndReadiness() {
-    TestClient.Response r = client.get("/v2/models/dense");
+    TestClient.Response r = SERVER.client.get("/v2/models/dense");
     assertEquals(200, r.status(), r.text());
     JsonNode m = r.json();
     assertEquals("dense", m.get("name").asText());
@@ -72,16 +54,17 @@ class InferenceProtocolApiTest {
     assertEquals("tensorflow_savedmodel", m.get("platform").asText());
     assertEquals("{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[-1,784]}", m.get("inputs").get(0).toString());
     assertEquals("reconstruction", m.get("outputs").get(0).get("name").asText());
-    assertEquals("code", client.get("/v2/models/dense?signature_name=encode").json().at("/outputs/0/name").asText());
-    assertEquals(200, client.get("/v2/models/dense/versions/1").status());
-    assertEquals(404, client.get("/v2/models/dense/versions/2").status());
-    TestClient.Response ready = client.get("/v2/models/dense/ready");
+    assertEquals("code",
+        SERVER.client.get("/v2/models/dense?signature_name=encode").json().at("/outputs/0/name").asText());
+    assertEquals(200, SERVER.client.get("/v2/models/dense/versions/1").status());
+    assertEquals(404, SERVER.client.get("/v2/models/dense/versions/2").status());
+    TestClient.Response ready = SERVER.client.get("/v2/models/dense/ready");
     assertEquals(200, ready.status());
     assertEquals("{\"name\":\"dense\",\"ready\":true}", ready.text());
-    assertEquals(200, client.get("/v2/models/dense/versions/1/ready").status());
-    assertEquals(404, client.get("/v2/models/dense/versions/5/ready").status());
-    assertEquals(404, client.get("/v2/models/nope/ready").status());
-    JsonNode typed = client.get("/v2/models/typed").json();
+    assertEquals(200, SERVER.client.get("/v2/models/dense/versions/1/ready").status());
+    assertEquals(404, SERVER.client.get("/v2/models/dense/versions/5/ready").status());
+    assertEquals(404, SERVER.client.get("/v2/models/nope/ready").status());
+    JsonNode typed = SERVER.client.get("/v2/models/typed").json();
     java.util.Map<String, String> types = new java.util.TreeMap<>();
     typed.get("inputs").forEach(i -> types.put(i.get("name").asText(), i.get("datatype").asText()));
     assertEquals("{a=INT32, b=INT64, c=FP64}", types.toString());
@@ -93,7 +76,7 @@ class InferenceProtocolApiTest {
     float[] b = sample(784, 2);
     String flat = "{\"id\": \"req-7\", \"inputs\": [{\"name\": \"x\", \"shape\": [2, 784], \"datatype\": \"FP32\", "
         + "\"data\": " + json(a).replace("]", "") + "," + json(b).substring(1) + "}]}";
-    TestClient.Response r = client.post("/v2/models/dense/infer", flat);
+    TestClient.Response r = SERVER.client.post("/v2/models/dense/infer", flat);
     assertEquals(200, r.status(), r.text());
     JsonNode j = r.json();
     assertEquals("dense", j.get("model_name").asText());
@@ -106,7 +89,7 @@ class InferenceProtocolApiTest {
     assertEquals(1568, out.get("data").size());
     String nested = "{\"inputs\": [{\"data\": [" + json(a) + "," + json(b) + "], \"name\": \"x\", \"datatype\": "
         + "\"FP32\", \"shape\": [2, 784]}]}";
-    TestClient.Response r2 = client.post("/v2/models/dense/versions/1/infer", nested);
+    TestClient.Response r2 = SERVER.client.post("/v2/models/dense/versions/1/infer", nested);
     assertEquals(200, r2.status(), r2.text());
     assertEquals(out.get("data"), r2.json().at("/outputs/0/data"), "flat and nested give the same result");
     assertTrue(!r2.json().has("id"), "no id when none was sent");
@@ -117,19 +100,19 @@ class InferenceProtocolApiTest {
     String body = "{\"inputs\": [{\"name\": \"keras_tensor_3\", \"shape\": [1, 5], \"datatype\": \"FP32\", \"data\": "
         + "[1, 2, 3, 4, 5]}, {\"name\": \"sensor\", \"shape\": [1, 2, 2], \"datatype\": \"FP32\", \"data\": [1, 1, 1, "
         + "1]}], \"outputs\": [{\"name\": \"doubled\"}]}";
-    TestClient.Response r = client.post("/v2/models/multi_io/infer", body);
+    TestClient.Response r = SERVER.client.post("/v2/models/multi_io/infer", body);
     assertEquals(200, r.status(), r.text());
     assertEquals(1, r.json().get("outputs").size());
     assertEquals("[2.0,4.0,6.0,8.0,10.0]", r.json().at("/outputs/0/data").toString());
     String one = "{\"parameters\": {\"signature_name\": \"signal_only\"}, \"inputs\": [{\"name\": \"keras_tensor_3\", "
         + "\"shape\": [1, 5], \"datatype\": \"FP32\", \"data\": [1, 2, 3, 4, 5]}]}";
-    r = client.post("/v2/models/multi_io/infer", one);
+    r = SERVER.client.post("/v2/models/multi_io/infer", one);
     assertEquals(200, r.status(), r.text());
     assertEquals("[15.0]", r.json().at("/outputs/0/data").toString());
     String typed = "{\"inputs\": [{\"name\": \"a\", \"shape\": [1, 2], \"datatype\": \"INT32\", \"data\": [[7, -8]]}, "
         + "{\"name\": \"b\", \"shape\": [2], \"datatype\": \"INT64\", \"data\": [4611686018427387903, 1]}, "
         + "{\"name\": \"c\", \"shape\": [1], \"datatype\": \"FP64\", \"data\": [0.3]}]}";
-    r = client.post("/v2/models/typed/infer", typed);
+    r = SERVER.client.post("/v2/models/typed/infer", typed);
     assertEquals(200, r.status(), r.text());
     java.util.Map<String, JsonNode> outs = new java.util.HashMap<>();
     r.json().get("outputs").forEach(o -> outs.put(o.get("name").asText(), o));
@@ -153,7 +136,7 @@ class InferenceProtocolApiTest {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     body.write(h);
     body.write(data.array());
-    TestClient.Response r = client.post("/v2/models/dense/infer", body.toByteArray(),
+    TestClient.Response r = SERVER.client.post("/v2/models/dense/infer", body.toByteArray(),
         "Content-Type", "application/octet-stream", "Inference-Header-Content-Length", Integer.toString(h.length));
     assertEquals(200, r.status(), r.text());
     int jsonLength = Integer.parseInt(r.header("Inference-Header-Content-Length"));
@@ -168,7 +151,7 @@ class InferenceProtocolApiTest {
 
     String asJson = "{\"inputs\": [{\"name\": \"x\", \"shape\": [2, 784], \"datatype\": \"FP32\", \"data\": ["
         + json(a) + "," + json(b) + "]}]}";
-    JsonNode expected = client.post("/v2/models/dense/infer", asJson).json().at("/outputs/0/data");
+    JsonNode expected = SERVER.client.post("/v2/models/dense/infer", asJson).json().at("/outputs/0/data");
     float[] want = new float[got.length];
     for (int i = 0; i < want.length; i++) {
       want[i] = (float) expected.get(i).asDouble();
@@ -177,44 +160,52 @@ class InferenceProtocolApiTest {
 
     String all = "{\"parameters\": {\"binary_data_output\": true}, \"inputs\": [{\"name\": \"x\", \"shape\": [2, 784], "
         + "\"datatype\": \"FP32\", \"data\": [" + json(a) + "," + json(b) + "]}]}";
-    TestClient.Response r2 = client.post("/v2/models/dense/infer", all);
+    TestClient.Response r2 = SERVER.client.post("/v2/models/dense/infer", all);
     assertEquals(200, r2.status());
     assertEquals("application/octet-stream", r2.header("Content-Type"));
   }
 
   @Test
   void errorsAre4xxNamingTheProblem() {
-    TestClient.Response r = client.post("/v2/models/dense/infer", "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 784], "
+    TestClient.Response r = SERVER.client.post("/v2/models/dense/infer",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 784], "
         + "\"datatype\": \"FP64\", \"data\": " + json(sample(784, 0)) + "}]}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("FP32") && r.error().contains("FP64"), r.error());
-    r = client.post("/v2/models/dense/infer", "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 784], \"datatype\": "
+    r = SERVER.client.post("/v2/models/dense/infer",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 784], \"datatype\": "
         + "\"UINT32\", \"data\": " + json(sample(784, 0)) + "}]}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("UINT32") && r.error().contains("FP32, FP64, INT32, INT64"), r.error());
-    r = client.post("/v2/models/dense/infer", "{\"inputs\": [{\"name\": \"x\", \"shape\": [2, 784], \"datatype\": "
+    r = SERVER.client.post("/v2/models/dense/infer",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [2, 784], \"datatype\": "
         + "\"FP32\", \"data\": " + json(sample(784, 0)) + "}]}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("1568") && r.error().contains("784"), r.error());
-    r = client.post("/v2/models/dense/infer", "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 783], \"datatype\": "
+    r = SERVER.client.post("/v2/models/dense/infer",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 783], \"datatype\": "
         + "\"FP32\", \"data\": " + json(sample(783, 0)) + "}]}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("(-1, 784)"), r.error());
-    r = client.post("/v2/models/dense/infer", "{\"inputs\": [{\"name\": \"y\", \"shape\": [1], \"datatype\": \"FP32\", "
+    r = SERVER.client.post("/v2/models/dense/infer",
+        "{\"inputs\": [{\"name\": \"y\", \"shape\": [1], \"datatype\": \"FP32\", "
         + "\"data\": [1]}]}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("'y'") && r.error().contains("[x]"), r.error());
-    r = client.post("/v2/models/dense/infer", "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 784], \"datatype\": "
+    r = SERVER.client.post("/v2/models/dense/infer",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 784], \"datatype\": "
         + "\"FP32\", \"data\": " + json(sample(784, 0)) + "}], \"outputs\": [{\"name\": \"nope\"}]}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("reconstruction"), r.error());
-    r = client.post("/v2/models/dense/infer", "{\"inputs\": []}");
+    r = SERVER.client.post("/v2/models/dense/infer", "{\"inputs\": []}");
     assertEquals(400, r.status());
-    r = client.post("/v2/models/dense/infer", "{\"inputs\": [{\"name\": \"x\", \"shape\": [99999999999, 99999999999, "
+    r = SERVER.client.post("/v2/models/dense/infer",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [99999999999, 99999999999, "
         + "99999], \"datatype\": \"FP32\", \"data\": [1]}]}");
     assertEquals(400, r.status(), r.text());
     // The protocol's own example asks for UINT32 and BOOL: a clear 400, not a crash.
-    r = client.post("/v2/models/dense/infer", "{\"id\" : \"42\", \"inputs\" : [{\"name\" : \"input0\", \"shape\" : [ 2, 2 ],"
+    r = SERVER.client.post("/v2/models/dense/infer",
+        "{\"id\" : \"42\", \"inputs\" : [{\"name\" : \"input0\", \"shape\" : [ 2, 2 ],"
         + " \"datatype\" : \"UINT32\", \"data\" : [ 1, 2, 3, 4 ]}, {\"name\" : \"input1\", \"shape\" : [ 3 ], "
         + "\"datatype\" : \"BOOL\", \"data\" : [ true ]}], \"outputs\" : [{\"name\" : \"output0\"}]}");
     assertEquals(400, r.status(), r.text());
@@ -228,26 +219,27 @@ class InferenceProtocolApiTest {
     byte[] h = header.getBytes(StandardCharsets.UTF_8);
     byte[] ok = new byte[h.length + 36];
     System.arraycopy(h, 0, ok, 0, h.length);
-    TestClient.Response r = client.post("/v2/models/multi_io/infer", ok, "Inference-Header-Content-Length",
+    TestClient.Response r = SERVER.client.post("/v2/models/multi_io/infer", ok, "Inference-Header-Content-Length",
         Integer.toString(h.length));
     assertEquals(200, r.status(), r.text());
-    r = client.post("/v2/models/multi_io/infer", ok, "Inference-Header-Content-Length", Integer.toString(h.length + 4));
+    r = SERVER.client.post("/v2/models/multi_io/infer",
+        ok, "Inference-Header-Content-Length", Integer.toString(h.length + 4));
     assertEquals(400, r.status(), "a lying header length: " + r.text());
-    r = client.post("/v2/models/multi_io/infer", ok, "Inference-Header-Content-Length", "999999");
+    r = SERVER.client.post("/v2/models/multi_io/infer", ok, "Inference-Header-Content-Length", "999999");
     assertEquals(400, r.status());
-    r = client.post("/v2/models/multi_io/infer", ok, "Inference-Header-Content-Length", "-3");
+    r = SERVER.client.post("/v2/models/multi_io/infer", ok, "Inference-Header-Content-Length", "-3");
     assertEquals(400, r.status());
-    r = client.post("/v2/models/multi_io/infer", java.util.Arrays.copyOf(ok, ok.length - 1),
+    r = SERVER.client.post("/v2/models/multi_io/infer", java.util.Arrays.copyOf(ok, ok.length - 1),
         "Inference-Header-Content-Length", Integer.toString(h.length));
     assertEquals(400, r.status(), "truncated binary data");
     assertTrue(r.error().contains("sensor"), r.error());
-    r = client.post("/v2/models/multi_io/infer", java.util.Arrays.copyOf(ok, ok.length + 3),
+    r = SERVER.client.post("/v2/models/multi_io/infer", java.util.Arrays.copyOf(ok, ok.length + 3),
         "Inference-Header-Content-Length", Integer.toString(h.length));
     assertEquals(400, r.status(), "trailing bytes");
-    r = client.post("/v2/models/multi_io/infer", h);
+    r = SERVER.client.post("/v2/models/multi_io/infer", h);
     assertEquals(400, r.status(), "binary without the header: " + r.text());
     String wrongSize = header.replace("\"binary_data_size\": 20", "\"binary_data_size\": 24");
-    r = client.post("/v2/models/multi_io/infer", (wrongSize + "x".repeat(40)).getBytes(StandardCharsets.UTF_8),
+    r = SERVER.client.post("/v2/models/multi_io/infer", (wrongSize + "x".repeat(40)).getBytes(StandardCharsets.UTF_8),
         "Inference-Header-Content-Length", Integer.toString(wrongSize.length()));
     assertEquals(400, r.status());
     assertTrue(r.error().contains("binary_data_size"), r.error());

@@ -13,8 +13,6 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -27,10 +25,8 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -41,20 +37,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * streamed, never held in memory).
  */
 class NastyRequestsTest {
-  @TempDir
-  static Path dir;
-  static ModelServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    Path root = ServeFixtures.standardModels(dir);
-    server = ModelServer.start(ServerConfig.builder(root).port(0).pollInterval(Duration.ZERO).build());
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final StandardServer SERVER = new StandardServer();
 
   /** One corpus entry. */
   record Case(String name, String method, String path, Map<String, String> headers, String body, String bodyBase64,
@@ -94,13 +78,13 @@ class NastyRequestsTest {
     if (body != null) {
       headers.putAll(body.headers());
     }
-    Raw r = send(server.port(), c.method(), c.path(), headers, body);
+    Raw r = send(SERVER.server.port(), c.method(), c.path(), headers, body);
     assertEquals(c.status(), r.status(), c.name() + ": " + r.text());
     String error = TestClient.JSON.readTree(r.body()).path("error").asText();
     assertTrue(error.toLowerCase(Locale.ROOT).contains(c.message().toLowerCase(Locale.ROOT)),
         c.name() + ": the message should name '" + c.message() + "', got: " + error);
     // The server still answers a valid request correctly.
-    Raw ok = send(server.port(), "POST", "/v1/models/half_plus_three:predict",
+    Raw ok = send(SERVER.server.port(), "POST", "/v1/models/half_plus_three:predict",
         Map.of("Content-Type", "application/json"), Body.of("{\"instances\": [1.0]}".getBytes(StandardCharsets.UTF_8)));
     assertEquals("{\"predictions\":[3.5]}", ok.text().replace(" ", ""));
   }

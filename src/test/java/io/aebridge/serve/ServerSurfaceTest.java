@@ -4,47 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The server's own surface: the OpenAPI description covers every route, metrics, the web page, CORS. */
 class ServerSurfaceTest {
-  @TempDir
-  static Path dir;
-  static ModelServer server;
-  static TestClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    Path root = ServeFixtures.standardModels(dir);
-    server = ModelServer.start(ServerConfig.builder(root).port(0).pollInterval(Duration.ZERO)
-        .corsOrigins(List.of("http://localhost:3000")).build());
-    client = new TestClient(server.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final StandardServer SERVER = new StandardServer(b -> b.corsOrigins(List.of("http://localhost:3000")));
 
   @Test
   void everyRegisteredRouteIsDocumented() {
-    TestClient.Response r = client.get("/openapi.json");
+    TestClient.Response r = SERVER.client.get("/openapi.json");
     assertEquals(200, r.status());
     JsonNode doc = r.json();
     assertEquals("3.0.3", doc.get("openapi").asText());
     JsonNode paths = doc.get("paths");
     List<String> undocumented = new ArrayList<>();
-    List<String> handlers = server.registeredHandlers();
+    List<String> handlers = SERVER.server.registeredHandlers();
     assertTrue(handlers.size() > 30, handlers.toString());
     for (String handler : handlers) {
       String method = handler.substring(0, handler.indexOf(' ')).toLowerCase(Locale.ROOT);
@@ -79,10 +60,10 @@ class ServerSurfaceTest {
 
   @Test
   void metricsInPrometheusText() {
-    client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1]}");
-    client.post("/v1/models/half_plus_three:predict", "{\"instances\": [\"x\"]}");
-    client.get("/v1/models/no-such-model-" + System.nanoTime());
-    TestClient.Response r = client.get("/metrics");
+    SERVER.client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1]}");
+    SERVER.client.post("/v1/models/half_plus_three:predict", "{\"instances\": [\"x\"]}");
+    SERVER.client.get("/v1/models/no-such-model-" + System.nanoTime());
+    TestClient.Response r = SERVER.client.get("/metrics");
     assertEquals(200, r.status());
     assertTrue(r.header("Content-Type").startsWith("text/plain"), r.header("Content-Type"));
     String m = r.text();
@@ -102,21 +83,21 @@ class ServerSurfaceTest {
 
   @Test
   void webPageAndAssets() {
-    TestClient.Response page = client.get("/");
+    TestClient.Response page = SERVER.client.get("/");
     assertEquals(200, page.status());
     assertTrue(page.header("Content-Type").startsWith("text/html"), page.header("Content-Type"));
     assertTrue(page.text().contains("<canvas"), "a drawing canvas");
-    assertEquals(200, client.get("/ui/app.js").status());
-    assertEquals(200, client.get("/ui/style.css").status());
-    assertEquals(404, client.get("/ui/..%2Fallowed-ops.txt").status());
-    assertEquals(404, client.get("/ui/nope.js").status());
+    assertEquals(200, SERVER.client.get("/ui/app.js").status());
+    assertEquals(200, SERVER.client.get("/ui/style.css").status());
+    assertEquals(404, SERVER.client.get("/ui/..%2Fallowed-ops.txt").status());
+    assertEquals(404, SERVER.client.get("/ui/nope.js").status());
   }
 
   @Test
   void corsOnlyForConfiguredOrigins() {
-    TestClient.Response allowed = client.get("/v1/models/dense", "Origin", "http://localhost:3000");
+    TestClient.Response allowed = SERVER.client.get("/v1/models/dense", "Origin", "http://localhost:3000");
     assertEquals("http://localhost:3000", allowed.header("Access-Control-Allow-Origin"));
-    TestClient.Response other = client.get("/v1/models/dense", "Origin", "http://evil.example");
+    TestClient.Response other = SERVER.client.get("/v1/models/dense", "Origin", "http://evil.example");
     assertEquals(null, other.header("Access-Control-Allow-Origin"));
   }
 }

@@ -5,36 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** TF Serving REST over real HTTP against real SavedModels, including the documentation's own examples. */
 class TfServingApiTest {
-  @TempDir
-  static Path dir;
-  static ModelServer server;
-  static TestClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    Path root = ServeFixtures.standardModels(dir);
-    server = ModelServer.start(ServerConfig.builder(root).port(0).pollInterval(Duration.ZERO)
-        .model("half_plus_three", new ServerConfig.ModelSettings(null, java.util.Map.of("stable", 123L), null))
-        .limits(ServerConfig.Limits.defaults().withMaxBodyBytes(2 << 20).withMaxBatch(64)).build());
-    client = new TestClient(server.baseUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
-  }
+  @RegisterExtension
+  static final StandardServer SERVER = new StandardServer(b -> b
+      .model("half_plus_three", new ServerConfig.ModelSettings(null, java.util.Map.of("stable", 123L), null))
+      .limits(ServerConfig.Limits.defaults().withMaxBodyBytes(2 << 20).withMaxBatch(64)));
 
   static String zeros(int n) {
     StringBuilder b = new StringBuilder("[");
@@ -48,7 +28,7 @@ class TfServingApiTest {
 
   @Test
   void documentationStatusExample() {
-    TestClient.Response r = client.get("/v1/models/half_plus_three");
+    TestClient.Response r = SERVER.client.get("/v1/models/half_plus_three");
     assertEquals(200, r.status(), r.text());
     assertEquals("{\"model_version_status\":[{\"version\":\"123\",\"state\":\"AVAILABLE\",\"status\":"
         + "{\"error_code\":\"OK\",\"error_message\":\"\"}}]}", r.text());
@@ -56,14 +36,14 @@ class TfServingApiTest {
 
   @Test
   void documentationPredictExample() {
-    TestClient.Response r = client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1.0,2.0,5.0]}");
+    TestClient.Response r = SERVER.client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1.0,2.0,5.0]}");
     assertEquals(200, r.status(), r.text());
     assertEquals("{\"predictions\":[3.5,4.0,5.5]}", r.text());
   }
 
   @Test
   void documentationNotFoundExample() {
-    TestClient.Response r = client.post("/v1/models/half:predict", "{\"instances\": [1.0,5.0]}");
+    TestClient.Response r = SERVER.client.post("/v1/models/half:predict", "{\"instances\": [1.0,5.0]}");
     assertEquals(404, r.status());
     assertTrue(r.error().startsWith("Servable not found for request: Latest(half)"), r.error());
     assertTrue(r.error().contains("half_plus_three"), "lists the models: " + r.error());
@@ -72,7 +52,7 @@ class TfServingApiTest {
 
   @Test
   void documentationColumnarExample() {
-    TestClient.Response r = client.post("/v1/models/half_plus_three:predict", "{\"inputs\": [1.0,2.0,5.0]}");
+    TestClient.Response r = SERVER.client.post("/v1/models/half_plus_three:predict", "{\"inputs\": [1.0,2.0,5.0]}");
     assertEquals(200, r.status(), r.text());
     assertEquals("{\"outputs\":[3.5,4.0,5.5]}", r.text());
   }
@@ -81,7 +61,7 @@ class TfServingApiTest {
   void documentationMultiInputRowAndColumnarExamples() {
     String rows = "{\n \"instances\": [\n   {\n     \"keras_tensor_3\": [1, 2, 3, 4, 5],\n     \"sensor\": [[1, 2], "
         + "[3, 4]]\n   },\n   {\n     \"keras_tensor_3\": [3, 4, 1, 2, 5],\n     \"sensor\": [[4, 5], [6, 8]]\n   }\n ]\n}";
-    TestClient.Response r = client.post("/v1/models/multi_io:predict", rows);
+    TestClient.Response r = SERVER.client.post("/v1/models/multi_io:predict", rows);
     assertEquals(200, r.status(), r.text());
     JsonNode p = r.json().get("predictions");
     assertEquals(2, p.size());
@@ -91,7 +71,7 @@ class TfServingApiTest {
 
     String columns = "{\n \"inputs\": {\n   \"keras_tensor_3\": [[1, 2, 3, 4, 5], [3, 4, 1, 2, 5]],\n   \"sensor\": "
         + "[[[1, 2], [3, 4]], [[4, 5], [6, 8]]]\n }\n}";
-    r = client.post("/v1/models/multi_io:predict", columns);
+    r = SERVER.client.post("/v1/models/multi_io:predict", columns);
     assertEquals(200, r.status(), r.text());
     JsonNode o = r.json().get("outputs");
     assertEquals("[25.0,38.0]", o.get("output_0").toString());
@@ -102,7 +82,7 @@ class TfServingApiTest {
 
   @Test
   void metadataHasTfServingShape() {
-    TestClient.Response r = client.get("/v1/models/dense/metadata");
+    TestClient.Response r = SERVER.client.get("/v1/models/dense/metadata");
     assertEquals(200, r.status(), r.text());
     JsonNode j = r.json();
     assertEquals("dense", j.at("/model_spec/name").asText());
@@ -120,40 +100,40 @@ class TfServingApiTest {
     assertEquals(false, x.at("/tensor_shape/unknown_rank").asBoolean());
     assertEquals("32", defs.at("/encode/outputs/code/tensor_shape/dim/1/size").asText());
     assertEquals("tensorflow/serving/predict", defs.at("/decode/method_name").asText());
-    assertEquals(200, client.get("/v1/models/dense/versions/1/metadata").status());
+    assertEquals(200, SERVER.client.get("/v1/models/dense/versions/1/metadata").status());
   }
 
   @Test
   void versionStatusAndErrors() {
-    assertEquals(200, client.get("/v1/models/dense/versions/1").status());
-    TestClient.Response r = client.get("/v1/models/dense/versions/7");
+    assertEquals(200, SERVER.client.get("/v1/models/dense/versions/1").status());
+    TestClient.Response r = SERVER.client.get("/v1/models/dense/versions/7");
     assertEquals(404, r.status());
     assertTrue(r.error().contains("[1]"), r.error());
-    r = client.get("/v1/models/dense/versions/abc");
+    r = SERVER.client.get("/v1/models/dense/versions/abc");
     assertEquals(404, r.status());
     assertTrue(r.error().contains("not a positive integer"), r.error());
-    r = client.post("/v1/models/dense/versions/9:predict", "{\"instances\": [" + zeros(784) + "]}");
+    r = SERVER.client.post("/v1/models/dense/versions/9:predict", "{\"instances\": [" + zeros(784) + "]}");
     assertEquals(404, r.status());
     assertTrue(r.error().contains("Specific(dense, 9)"), r.error());
-    r = client.get("/v1/models/nope");
+    r = SERVER.client.get("/v1/models/nope");
     assertEquals(404, r.status());
     assertTrue(r.error().contains("dense"), r.error());
-    r = client.get("/v1/models/dense/labels/stable");
+    r = SERVER.client.get("/v1/models/dense/labels/stable");
     assertEquals(404, r.status());
     assertTrue(r.error().contains("no label"), r.error());
   }
 
   @Test
   void labels() {
-    TestClient.Response r = client.get("/v1/models/half_plus_three/labels/stable");
+    TestClient.Response r = SERVER.client.get("/v1/models/half_plus_three/labels/stable");
     assertEquals(200, r.status(), r.text());
     assertEquals("123", r.json().at("/model_version_status/0/version").asText());
-    r = client.get("/v1/models/half_plus_three/labels/stable/metadata");
+    r = SERVER.client.get("/v1/models/half_plus_three/labels/stable/metadata");
     assertEquals(200, r.status(), r.text());
     assertEquals("123", r.json().at("/model_spec/version").asText());
-    r = client.post("/v1/models/half_plus_three/labels/stable:predict", "{\"instances\": [2]}");
+    r = SERVER.client.post("/v1/models/half_plus_three/labels/stable:predict", "{\"instances\": [2]}");
     assertEquals("{\"predictions\":[4.0]}", r.text());
-    r = client.post("/v1/models/half_plus_three/labels/canary:predict", "{\"instances\": [2]}");
+    r = SERVER.client.post("/v1/models/half_plus_three/labels/canary:predict", "{\"instances\": [2]}");
     assertEquals(404, r.status());
     assertTrue(r.error().contains("stable"), "lists the labels: " + r.error());
   }
@@ -163,7 +143,7 @@ class TfServingApiTest {
   @Test
   void predictRowsColumnsAndSignatures() {
     String two = "[" + zeros(784) + "," + zeros(784) + "]";
-    TestClient.Response r = client.post("/v1/models/dense:predict", "{\"instances\": " + two + "}");
+    TestClient.Response r = SERVER.client.post("/v1/models/dense:predict", "{\"instances\": " + two + "}");
     assertEquals(200, r.status(), r.text());
     JsonNode p = r.json().get("predictions");
     assertEquals(2, p.size());
@@ -171,18 +151,19 @@ class TfServingApiTest {
     for (JsonNode v : p.get(0)) {
       assertTrue(v.asDouble() >= 0 && v.asDouble() <= 1, "sigmoid output: " + v);
     }
-    r = client.post("/v1/models/dense:predict", "{\"inputs\": {\"x\": " + two + "}}");
+    r = SERVER.client.post("/v1/models/dense:predict", "{\"inputs\": {\"x\": " + two + "}}");
     assertEquals(200, r.status(), r.text());
     assertEquals(p, r.json().get("outputs"), "columnar gives the same numbers as rows");
-    r = client.post("/v1/models/dense/versions/1:predict", "{\"signature_name\": \"encode\", \"instances\": " + two
+    r = SERVER.client.post("/v1/models/dense/versions/1:predict",
+        "{\"signature_name\": \"encode\", \"instances\": " + two
         + "}");
     assertEquals(200, r.status(), r.text());
     assertEquals(32, r.json().get("predictions").get(0).size());
-    r = client.post("/v1/models/dense:predict", "{\"instances\": " + two + ", \"signature_name\": \"encode\"}");
+    r = SERVER.client.post("/v1/models/dense:predict", "{\"instances\": " + two + ", \"signature_name\": \"encode\"}");
     assertEquals(200, r.status(), "signature_name after the tensors: " + r.text());
     assertEquals(32, r.json().get("predictions").get(1).size());
     String code = r.json().get("predictions").toString();
-    r = client.post("/v1/models/dense:predict", "{\"signature_name\": \"decode\", \"instances\": " + code + "}");
+    r = SERVER.client.post("/v1/models/dense:predict", "{\"signature_name\": \"decode\", \"instances\": " + code + "}");
     assertEquals(200, r.status(), r.text());
     assertEquals(784, r.json().get("predictions").get(0).size());
   }
@@ -191,24 +172,25 @@ class TfServingApiTest {
   void typedInputsKeepTheirPrecision() {
     String body = "{\"inputs\": {\"a\": [[1, 2], [2147483646, -5]], \"b\": [9007199254740993, -1], "
         + "\"c\": [0.1, 1e300]}}";
-    TestClient.Response r = client.post("/v1/models/typed:predict", body);
+    TestClient.Response r = SERVER.client.post("/v1/models/typed:predict", body);
     assertEquals(200, r.status(), r.text());
     JsonNode o = r.json().get("outputs");
     assertEquals("[[2,3],[2147483647,-4]]", o.get("a_plus_1").toString());
     assertEquals("18014398509481986", o.get("b_times_2").get(0).asText());
     assertEquals(0.05, o.get("c_half").get(0).asDouble(), 0);
     assertEquals(5e299, o.get("c_half").get(1).asDouble(), 1e285);
-    r = client.post("/v1/models/typed:predict", "{\"inputs\": {\"a\": [[1.5, 2]], \"b\": [1], \"c\": [1]}}");
+    r = SERVER.client.post("/v1/models/typed:predict", "{\"inputs\": {\"a\": [[1.5, 2]], \"b\": [1], \"c\": [1]}}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("DT_INT32") && r.error().contains("1.5"), r.error());
-    r = client.post("/v1/models/typed:predict", "{\"inputs\": {\"a\": [[3000000000, 2]], \"b\": [1], \"c\": [1]}}");
+    r = SERVER.client.post("/v1/models/typed:predict",
+        "{\"inputs\": {\"a\": [[3000000000, 2]], \"b\": [1], \"c\": [1]}}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("out of range"), r.error());
   }
 
   @Test
   void nanAndInfinityGoInAndComeOutBare() {
-    TestClient.Response r = client.post("/v1/models/half_plus_three:predict",
+    TestClient.Response r = SERVER.client.post("/v1/models/half_plus_three:predict",
         "{\"instances\": [NaN, Infinity, -Infinity, 1e-3]}");
     assertEquals(200, r.status(), r.text());
     assertEquals("{\"predictions\":[NaN,Infinity,-Infinity,3.0005]}", r.text());
@@ -218,81 +200,86 @@ class TfServingApiTest {
 
   @Test
   void malformedJsonIs400WithPosition() {
-    TestClient.Response r = client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1.0, 2.0,]\n}");
+    TestClient.Response r = SERVER.client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1.0, 2.0,]\n}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("line 1, column"), r.error());
-    r = client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1.0]} trailing");
+    r = SERVER.client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1.0]} trailing");
     assertEquals(400, r.status(), r.text());
-    r = client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1.0], \"instances\": [2.0]}");
+    r = SERVER.client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1.0], \"instances\": [2.0]}");
     assertEquals(400, r.status());
     assertTrue(r.error().toLowerCase(Locale.ROOT).contains("duplicate"), r.error());
-    r = client.post("/v1/models/half_plus_three:predict", "[1, 2]");
+    r = SERVER.client.post("/v1/models/half_plus_three:predict", "[1, 2]");
     assertEquals(400, r.status());
-    r = client.post("/v1/models/half_plus_three:predict", "");
+    r = SERVER.client.post("/v1/models/half_plus_three:predict", "");
     assertEquals(400, r.status(), r.text());
-    r = client.post("/v1/models/half_plus_three:predict", "{\"instances\": " + "[".repeat(200) + "1" + "]".repeat(200)
+    r = SERVER.client.post("/v1/models/half_plus_three:predict",
+        "{\"instances\": " + "[".repeat(200) + "1" + "]".repeat(200)
         + "}");
     assertEquals(400, r.status(), r.text());
   }
 
   @Test
   void shapeAndDtypeMismatchesName400ExpectedVsGot() {
-    TestClient.Response r = client.post("/v1/models/dense:predict", "{\"instances\": [" + zeros(783) + "]}");
+    TestClient.Response r = SERVER.client.post("/v1/models/dense:predict", "{\"instances\": [" + zeros(783) + "]}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("(-1, 784)") && r.error().contains("[1, 783]"), r.error());
-    r = client.post("/v1/models/dense:predict", "{\"instances\": [" + zeros(784) + "," + zeros(783) + "]}");
+    r = SERVER.client.post("/v1/models/dense:predict", "{\"instances\": [" + zeros(784) + "," + zeros(783) + "]}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("ragged"), r.error());
-    r = client.post("/v1/models/dense:predict", "{\"instances\": [\"abc\"]}");
+    r = SERVER.client.post("/v1/models/dense:predict", "{\"instances\": [\"abc\"]}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("string"), r.error());
-    r = client.post("/v1/models/dense:predict", "{\"instances\": [{\"b64\": \"aW1hZ2UgYnl0ZXM=\"}]}");
+    r = SERVER.client.post("/v1/models/dense:predict", "{\"instances\": [{\"b64\": \"aW1hZ2UgYnl0ZXM=\"}]}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("b64") && r.error().contains("DT_STRING"), r.error());
-    r = client.post("/v1/models/dense:predict", "{\"inputs\": {\"b64\": \"aW1hZ2UgYnl0ZXM=\"}}");
+    r = SERVER.client.post("/v1/models/dense:predict", "{\"inputs\": {\"b64\": \"aW1hZ2UgYnl0ZXM=\"}}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("b64"), r.error());
-    r = client.post("/v1/models/half_plus_three:predict", "{\"inputs\": [[[]], [1]]}");
+    r = SERVER.client.post("/v1/models/half_plus_three:predict", "{\"inputs\": [[[]], [1]]}");
     assertEquals(400, r.status(), "empty beside full lists: " + r.text());
-    r = client.post("/v1/models/dense:predict", "{\"instances\": [[true]]}");
+    r = SERVER.client.post("/v1/models/dense:predict", "{\"instances\": [[true]]}");
     assertEquals(400, r.status());
-    r = client.post("/v1/models/multi_io:predict", "{\"instances\": [[1,2,3,4,5]]}");
+    r = SERVER.client.post("/v1/models/multi_io:predict", "{\"instances\": [[1,2,3,4,5]]}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("keras_tensor_3") && r.error().contains("sensor"), r.error());
-    r = client.post("/v1/models/multi_io:predict", "{\"instances\": [{\"keras_tensor_3\": [1,2,3,4,5], \"sensor\": "
+    r = SERVER.client.post("/v1/models/multi_io:predict",
+        "{\"instances\": [{\"keras_tensor_3\": [1,2,3,4,5], \"sensor\": "
         + "[[1,2],[3,4]]}, {\"keras_tensor_3\": [1,2,3,4,5]}]}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("same inputs"), r.error());
-    r = client.post("/v1/models/multi_io:predict", "{\"inputs\": {\"keras_tensor_3\": [[1,2,3,4,5]], \"nope\": [1]}}");
+    r = SERVER.client.post("/v1/models/multi_io:predict",
+        "{\"inputs\": {\"keras_tensor_3\": [[1,2,3,4,5]], \"nope\": [1]}}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("nope") && r.error().contains("keras_tensor_3"), r.error());
-    r = client.post("/v1/models/multi_io:predict", "{\"inputs\": {\"keras_tensor_3\": [[1,2,3,4,5]]}}");
+    r = SERVER.client.post("/v1/models/multi_io:predict", "{\"inputs\": {\"keras_tensor_3\": [[1,2,3,4,5]]}}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("needs input 'sensor'"), r.error());
   }
 
   @Test
   void requestShapeErrors() {
-    TestClient.Response r = client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1], \"inputs\": [1]}");
+    TestClient.Response r = SERVER.client.post("/v1/models/half_plus_three:predict",
+        "{\"instances\": [1], \"inputs\": [1]}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("not both"), r.error());
-    r = client.post("/v1/models/half_plus_three:predict", "{\"signature_name\": \"serving_default\"}");
+    r = SERVER.client.post("/v1/models/half_plus_three:predict", "{\"signature_name\": \"serving_default\"}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("instances"), r.error());
-    r = client.post("/v1/models/half_plus_three:predict", "{\"instances\": []}");
+    r = SERVER.client.post("/v1/models/half_plus_three:predict", "{\"instances\": []}");
     assertEquals(400, r.status());
-    r = client.post("/v1/models/half_plus_three:predict", "{\"instances\": 1.0}");
+    r = SERVER.client.post("/v1/models/half_plus_three:predict", "{\"instances\": 1.0}");
     assertEquals(400, r.status());
-    r = client.post("/v1/models/half_plus_three:predict", "{\"signature_name\": \"nope\", \"instances\": [1.0]}");
+    r = SERVER.client.post("/v1/models/half_plus_three:predict",
+        "{\"signature_name\": \"nope\", \"instances\": [1.0]}");
     assertEquals(404, r.status());
     assertTrue(r.error().contains("serving_default"), r.error());
-    r = client.post("/v1/models/half_plus_three:predict", "{\"instances\": " + zeros(65) + "}");
+    r = SERVER.client.post("/v1/models/half_plus_three:predict", "{\"instances\": " + zeros(65) + "}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("limits.maxBatch"), r.error());
-    r = client.post("/v1/models/half_plus_three:predict", "{\"inputs\": " + zeros(65) + "}");
+    r = SERVER.client.post("/v1/models/half_plus_three:predict", "{\"inputs\": " + zeros(65) + "}");
     assertEquals(400, r.status());
     assertTrue(r.error().contains("limits.maxBatch"), r.error());
-    r = client.post("/v1/models/half_plus_three:classify", "{}");
+    r = SERVER.client.post("/v1/models/half_plus_three:classify", "{}");
     assertEquals(501, r.status());
   }
 
@@ -300,33 +287,33 @@ class TfServingApiTest {
   void bodyLimitsAndEncodings() {
     byte[] big = new byte[3 << 20];
     java.util.Arrays.fill(big, (byte) ' ');
-    TestClient.Response r = client.post("/v1/models/half_plus_three:predict", big);
+    TestClient.Response r = SERVER.client.post("/v1/models/half_plus_three:predict", big);
     assertEquals(413, r.status(), r.text());
     assertTrue(r.error().contains("limits.maxBodyBytes"), r.error());
-    r = client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1.0]}", "Content-Encoding", "gzip");
+    r = SERVER.client.post("/v1/models/half_plus_three:predict", "{\"instances\": [1.0]}", "Content-Encoding", "gzip");
     assertEquals(415, r.status());
   }
 
   @Test
   void everyResponseHasARequestId() {
-    TestClient.Response ok = client.get("/v1/models/dense");
+    TestClient.Response ok = SERVER.client.get("/v1/models/dense");
     assertNotNull(ok.header("X-Request-Id"));
-    TestClient.Response bad = client.post("/v1/models/dense:predict", "{", "X-Request-Id", "client-42");
+    TestClient.Response bad = SERVER.client.post("/v1/models/dense:predict", "{", "X-Request-Id", "client-42");
     assertEquals(400, bad.status());
     assertEquals("client-42", bad.header("X-Request-Id"));
-    TestClient.Response unknown = client.get("/no/such/route");
+    TestClient.Response unknown = SERVER.client.get("/no/such/route");
     assertEquals(404, unknown.status());
     assertNotNull(unknown.header("X-Request-Id"));
     assertTrue(unknown.error().contains("/openapi.json"), unknown.error());
     String tooLong = "x".repeat(100);
-    TestClient.Response replaced = client.get("/v1/models/dense", "X-Request-Id", tooLong);
+    TestClient.Response replaced = SERVER.client.get("/v1/models/dense", "X-Request-Id", tooLong);
     assertNotNull(replaced.header("X-Request-Id"));
     assertTrue(!tooLong.equals(replaced.header("X-Request-Id")), "an overlong client id is replaced");
   }
 
   @Test
   void listOfModels() {
-    TestClient.Response r = client.get("/v1/models");
+    TestClient.Response r = SERVER.client.get("/v1/models");
     assertEquals(200, r.status(), r.text());
     JsonNode models = r.json().get("models");
     assertEquals(4, models.size(), r.text());
