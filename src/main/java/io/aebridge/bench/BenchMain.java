@@ -1,5 +1,11 @@
 package io.aebridge.bench;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.aebridge.data.Dataset;
@@ -19,8 +25,11 @@ import io.aebridge.train.TrainedModel;
 import io.aebridge.train.Trainer;
 import io.aebridge.train.TrainingData;
 import io.aebridge.train.TrainingHistory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -242,7 +251,7 @@ public final class BenchMain {
           long[] shape = input.shape().clone();
           shape[0] = n;
           float[] values = new float[(int) (n * perSample)];
-          java.util.Arrays.fill(values, 0.5f);
+          Arrays.fill(values, 0.5f);
           Map<String, HostTensor> feed = Map.of(input.key(), HostTensor.ofFloats(shape, values));
           for (int i = 0; i < 50; i++) {
             loaded.run(sig.key(), feed);
@@ -297,20 +306,20 @@ public final class BenchMain {
       for (int i = 0; i < v.length; i++) {
         v[i] = (float) random.nextDouble();
       }
-      com.fasterxml.jackson.core.JsonFactory jdk = com.fasterxml.jackson.core.JsonFactory.builder().build();
-      com.fasterxml.jackson.core.JsonFactory fast = com.fasterxml.jackson.core.JsonFactory.builder()
-          .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
-          .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
+      JsonFactory jdk = JsonFactory.builder().build();
+      JsonFactory fast = JsonFactory.builder()
+          .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+          .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
       byte[] body = writeFloats(jdk, v);
       // Both ways round the same floats, whichever routine wrote or parses the text.
-      if (!java.util.Arrays.equals(v, readFloats(fast, body)) || !java.util.Arrays.equals(v, readFloats(jdk, body))
-          || !java.util.Arrays.equals(v, readFloats(jdk, writeFloats(fast, v)))) {
+      if (!Arrays.equals(v, readFloats(fast, body)) || !Arrays.equals(v, readFloats(jdk, body))
+          || !Arrays.equals(v, readFloats(jdk, writeFloats(fast, v)))) {
         throw new IllegalStateException("the fast float routines changed the numbers");
       }
       Map<String, List<Double>> micros = new LinkedHashMap<>();
       for (int round = 0; round < 4; round++) { // round 0 warms up; settings alternate so drift hits both
         for (String setting : List.of("jdk", "fast")) {
-          com.fasterxml.jackson.core.JsonFactory f = setting.equals("jdk") ? jdk : fast;
+          JsonFactory f = setting.equals("jdk") ? jdk : fast;
           double w = timePerCall(() -> writeFloats(f, v), seconds / 3);
           double r = timePerCall(() -> readFloats(f, body), seconds / 3);
           if (round > 0) {
@@ -344,9 +353,9 @@ public final class BenchMain {
       return (System.nanoTime() - start) / 1e3 / calls;
     }
 
-    static byte[] writeFloats(com.fasterxml.jackson.core.JsonFactory f, float[] v) throws java.io.IOException {
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(v.length * 12);
-      try (com.fasterxml.jackson.core.JsonGenerator g = f.createGenerator(out)) {
+    static byte[] writeFloats(JsonFactory f, float[] v) throws IOException {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(v.length * 12);
+      try (JsonGenerator g = f.createGenerator(out)) {
         g.writeStartArray();
         for (float x : v) {
           g.writeNumber(x);
@@ -356,19 +365,19 @@ public final class BenchMain {
       return out.toByteArray();
     }
 
-    static float[] readFloats(com.fasterxml.jackson.core.JsonFactory f, byte[] body) throws java.io.IOException {
+    static float[] readFloats(JsonFactory f, byte[] body) throws IOException {
       float[] out = new float[16];
       int n = 0;
-      try (com.fasterxml.jackson.core.JsonParser p = f.createParser(body)) {
+      try (JsonParser p = f.createParser(body)) {
         p.nextToken();
-        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_FLOAT) {
+        while (p.nextToken() == JsonToken.VALUE_NUMBER_FLOAT) {
           if (n == out.length) {
-            out = java.util.Arrays.copyOf(out, 2 * n);
+            out = Arrays.copyOf(out, 2 * n);
           }
           out[n++] = p.getFloatValue();
         }
       }
-      return java.util.Arrays.copyOf(out, n);
+      return Arrays.copyOf(out, n);
     }
   }
 

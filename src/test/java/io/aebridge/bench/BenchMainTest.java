@@ -1,8 +1,12 @@
 package io.aebridge.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aebridge.ProjectPaths;
@@ -68,10 +72,10 @@ class BenchMainTest {
       assertTrue(r.get(k).asDouble() > 0, k + " in " + r);
     }
     float[] v = {0.1f, 1e-7f, 3.4028235e38f, -0f, 0.47079685f, 1.4e-45f};
-    com.fasterxml.jackson.core.JsonFactory fast = com.fasterxml.jackson.core.JsonFactory.builder()
-        .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
-        .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
-    org.junit.jupiter.api.Assertions.assertArrayEquals(v,
+    JsonFactory fast = JsonFactory.builder()
+        .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+        .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
+    assertArrayEquals(v,
         BenchMain.Json.readFloats(fast, BenchMain.Json.writeFloats(fast, v)), "round trip, extremes included");
   }
 
