@@ -205,14 +205,7 @@ final class ManagementApi {
         g.writeStringField("state", mine == null ? "UNKNOWN" : mine.state().name());
         g.writeArrayFieldStart("model_version_status");
         for (VersionStatus v : status) {
-          g.writeStartObject();
-          g.writeStringField("version", Long.toString(v.version()));
-          g.writeStringField("state", v.state().name());
-          g.writeObjectFieldStart("status");
-          g.writeStringField("error_code", v.errorCode());
-          g.writeStringField("error_message", v.errorMessage());
-          g.writeEndObject();
-          g.writeEndObject();
+          TfServingApi.writeVersionStatus(g, v);
         }
         g.writeEndArray();
         g.writeEndObject();

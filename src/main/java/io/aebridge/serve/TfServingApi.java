@@ -179,7 +179,8 @@ final class TfServingApi {
     });
   }
 
-  private static void writeVersionStatus(JsonGenerator g, VersionStatus v) throws IOException {
+  /** One entry of TF Serving's {@code model_version_status}; the management API answers with the same shape. */
+  static void writeVersionStatus(JsonGenerator g, VersionStatus v) throws IOException {
     g.writeStartObject();
     g.writeStringField("version", Long.toString(v.version()));
     g.writeStringField("state", v.state().name());

@@ -124,6 +124,10 @@ class ManagementApiTest {
     assertEquals(200, r.status(), r.text());
     assertEquals("1", r.json().get("version").asText());
     assertEquals("AVAILABLE", r.json().get("state").asText());
+    // The version list has TF Serving's model_version_status shape, as GET /v1/models/{m} answers it.
+    assertEquals(client.get("/v1/models/uploaded").json().get("model_version_status"),
+        r.json().get("model_version_status"));
+    assertEquals("OK", r.json().at("/model_version_status/0/status/error_code").asText(), r.text());
     assertEquals("{\"predictions\":[4.0]}", client.post("/v1/models/uploaded:predict", "{\"instances\": [2]}").text());
     r = client.post("/v1/management/models/uploaded/versions", zipFolder(source, ""), auth());
     assertEquals(200, r.status(), r.text());
