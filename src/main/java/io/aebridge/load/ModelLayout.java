@@ -6,12 +6,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * The TF Serving model layout: {@code <root>/<name>/<version>/saved_model.pb}, versions being positive integers.
- * Anything else in a model folder (temporary {@code .tmp-*} folders of an export in progress, stray files) is not a
- * version. Stateless; safe from any thread.
+ * The TF Serving model layout: {@code <root>/<name>/<version>/saved_model.pb}, a version folder being named by a
+ * non-negative decimal integer that fits in 64 bits. As in TF Serving, the name is parsed for the number but the
+ * folder is opened by its own name: {@code 00000123} is version 123 and is read from {@code 00000123/}, never from
+ * {@code 123/} ({@link #versionFolders}). Anything else in a model folder (temporary {@code .tmp-*} folders of an
+ * export in progress, stray files) is not a version. Stateless; safe from any thread.
  */
 public final class ModelLayout {
   /** The file that makes a folder a SavedModel. */
@@ -25,20 +29,37 @@ public final class ModelLayout {
 
   /** The versions under {@code modelDir} that hold a {@code saved_model.pb}, ascending. */
   public static List<Long> versions(Path modelDir) throws IOException {
-    List<Long> versions = new ArrayList<>();
+    return new ArrayList<>(versionFolders(modelDir).keySet());
+  }
+
+  /**
+   * The versions under {@code modelDir} that hold a {@code saved_model.pb}, each with the name of its folder
+   * ({@code 123 → "00000123"}), ascending by version. When two folders parse to the same number ({@code 7} and
+   * {@code 007}) the one spelled plainly wins, else the first by name, so the choice never depends on listing order.
+   */
+  public static SortedMap<Long, String> versionFolders(Path modelDir) throws IOException {
+    SortedMap<Long, String> versions = new TreeMap<>();
     if (!Files.isDirectory(modelDir)) {
       return versions;
     }
     try (Stream<Path> children = Files.list(modelDir)) {
       for (Path child : (Iterable<Path>) children::iterator) {
-        OptionalLong v = parseVersion(child.getFileName().toString());
+        String name = child.getFileName().toString();
+        OptionalLong v = parseVersion(name);
         if (v.isPresent() && Files.isRegularFile(child.resolve(SAVED_MODEL_FILE))) {
-          versions.add(v.getAsLong());
+          versions.merge(v.getAsLong(), name, (a, b) -> preferred(v.getAsLong(), a, b));
         }
       }
     }
-    versions.sort(null);
     return versions;
+  }
+
+  private static String preferred(long version, String a, String b) {
+    String plain = Long.toString(version);
+    if (a.equals(plain) || b.equals(plain)) {
+      return plain;
+    }
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   /** The highest version under {@code modelDir}, if any. */
@@ -59,6 +80,9 @@ public final class ModelLayout {
           }
         }
       }
+    }
+    if (max == Long.MAX_VALUE) {
+      throw new IOException(modelDir + ": the highest version is already " + max + "; no next version exists");
     }
     return max + 1;
   }
@@ -98,12 +122,19 @@ public final class ModelLayout {
     }
   }
 
-  /** A positive decimal version number, or empty for any other name. */
+  /**
+   * The version a folder (or a request path) names: ASCII decimal digits, leading zeros allowed, at most
+   * {@link Long#MAX_VALUE} ({@code 0}, {@code 00000123}, 19 digits); empty for any other text. TF Serving accepts
+   * the same non-negative 64-bit numbers.
+   */
   public static OptionalLong parseVersion(String folderName) {
-    if (folderName.isEmpty() || folderName.length() > 18 || !folderName.chars().allMatch(Character::isDigit)) {
+    if (folderName == null || folderName.isEmpty() || !folderName.chars().allMatch(c -> c >= '0' && c <= '9')) {
       return OptionalLong.empty();
     }
-    long v = Long.parseLong(folderName);
-    return v > 0 ? OptionalLong.of(v) : OptionalLong.empty();
+    try {
+      return OptionalLong.of(Long.parseLong(folderName));
+    } catch (NumberFormatException tooBig) {
+      return OptionalLong.empty();
+    }
   }
 }

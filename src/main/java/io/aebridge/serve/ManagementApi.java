@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -107,6 +108,14 @@ final class ManagementApi {
               : s.repository().isUnloaded(m) ? "unloaded" : "");
           g.writeEndObject();
         }
+      }
+      // Folders the server will not serve, so an operator sees why a model is missing (Triton: no version).
+      for (Map.Entry<String, String> bad : s.repository().rejectedModels().entrySet()) {
+        g.writeStartObject();
+        g.writeStringField("name", bad.getKey());
+        g.writeStringField("state", "UNAVAILABLE");
+        g.writeStringField("reason", bad.getValue());
+        g.writeEndObject();
       }
       g.writeEndArray();
     });

@@ -1,34 +1,34 @@
 package io.aebridge.serve;
 
-import io.aebridge.load.HostTensor;
-import io.aebridge.load.LoadedModel;
-import io.aebridge.load.ModelLayout;
-import io.aebridge.load.ModelLoadException;
-import io.aebridge.load.SignatureInfo;
-import io.aebridge.load.TensorSpec;
+import io.aebridge.serve.VersionTable.Entry;
+import io.aebridge.serve.VersionTable.Slot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,108 +36,90 @@ import org.slf4j.LoggerFactory;
  * Serves every model under a TF Serving folder {@code <root>/<name>/<version>/}, following the folder as it
  * changes.
  *
- * <p>A poll thread re-reads the folder every {@link ServerConfig#pollInterval()}; loading happens there, never on
- * request threads. Each model's {@link VersionPolicy} picks the versions to serve among those that are complete
- * (a {@code saved_model.pb}), settled (not still being copied) and not known to fail. A new version is checked
+ * <p>Three parts: {@link ModelFolders} reads the folder (scanning), {@link VersionTable} holds what requests see
+ * (the version table), and this class decides what to load and retire, and takes management requests. All loading
+ * happens on one loader thread, which also polls the folder every {@link ServerConfig#pollInterval()}; management
+ * calls ({@link #load}, {@link #install}, {@link #unload}, {@link #refresh}) hand their work to it and wait for the
+ * outcome, so no request thread ever loads a model. Only {@link #start()} loads on other threads: the models found
+ * at start-up are loaded in parallel, {@link #STARTUP_THREADS} at most (one model per thread; versions of a model in
+ * order).
+ *
+ * <p>Each model's {@link VersionPolicy} picks the versions to serve among those that are complete (a
+ * {@code saved_model.pb}), settled (not still being copied) and not known to fail. A new version is checked
  * against the {@link OpPolicy}, loaded and warmed up before it is published; only then are versions the policy no
  * longer wants retired, and a retired version is closed when its last in-flight request releases it — so a swap
- * fails no request. A version that fails to load is reported with its error ({@link #status}) and tried again only
- * when its files change; the versions already served stay served.
+ * fails no request. A version that fails to load is reported with its error ({@link #status}) and remembered
+ * ({@link FailedVersions}, bounded): it is tried again only when its files change, with back-off; the versions
+ * already served stay served. Folder names the server will not serve are logged once and listed by
+ * {@link #rejectedModels()}.
  *
  * <p>Thread-safe. {@link #close()} stops polling and closes every model once its requests are done.
  */
 public final class ModelRepository implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelRepository.class);
   /** Finished (unloaded or failed) versions kept in a model's status. */
-  static final int KEPT_FINISHED_VERSIONS = 8;
-  private static final int MAX_FILES_PER_VERSION = 100_000;
+  static final int KEPT_FINISHED_VERSIONS = VersionTable.KEPT_FINISHED_VERSIONS;
+  /** Failed versions remembered (so not reloaded) across all models. */
+  static final int REMEMBERED_FAILURES = 10_000;
+  /** Unservable folder names listed (and logged) at most. */
+  static final int MAX_REJECTED_NAMES = 1_000;
+  /** Models loaded at once at start-up. */
+  static final int STARTUP_THREADS = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 4));
 
   private final ServerConfig config;
-  private final OpPolicy ops;
   private final Path root;
-  private final Map<String, Entry> models = new ConcurrentHashMap<>();
+  private final VersionLoader loader;
+  private final VersionTable table = new VersionTable();
+  private final FailedVersions failures;
   private final Set<String> disabled = ConcurrentHashMap.newKeySet();
+  private final Map<String, String> rejected = new ConcurrentSkipListMap<>();
+  /** Held by whoever scans and loads: the loader thread, or the start-up thread with its workers. */
   private final Object scanLock = new Object();
-  private final ScheduledExecutorService poller;
+  private final ScheduledExecutorService loaderThread;
+  private volatile Thread loaderThreadItself;
   private final AtomicLong loadFailures = new AtomicLong();
   private final AtomicLong loads = new AtomicLong();
   private final AtomicBoolean recheckScheduled = new AtomicBoolean();
   private volatile boolean initialScanDone;
   private volatile boolean closed;
 
-  /** One model: its versions by number. */
-  private static final class Entry {
-    final String name;
-    final NavigableMap<Long, Slot> slots = new ConcurrentSkipListMap<>();
-    /** Fingerprints seen at the previous scan of versions not yet loaded, to tell when a copy has settled. */
-    final Map<Long, Fingerprint> lastSeen = new ConcurrentHashMap<>();
-    /** Versions the last scan found but did not trust yet (files changed within the settle time). */
-    final Set<Long> unsettled = ConcurrentHashMap.newKeySet();
-
-    Entry(String name) {
-      this.name = name;
-    }
-  }
-
-  /** One version's state. Fields are written by the poll thread (and the closing thread), read by anyone. */
-  private static final class Slot {
-    final long version;
-    volatile VersionStatus.State state = VersionStatus.State.START;
-    volatile String errorCode = "OK";
-    volatile String errorMessage = "";
-    volatile Servable servable;
-    volatile Fingerprint fingerprint;
-
-    Slot(long version) {
-      this.version = version;
-    }
-
-    VersionStatus status() {
-      return new VersionStatus(version, state, errorCode, errorMessage);
-    }
-
-    boolean failed() {
-      return state == VersionStatus.State.END && !"OK".equals(errorCode);
-    }
-
-    boolean live() {
-      return state == VersionStatus.State.AVAILABLE || state == VersionStatus.State.LOADING;
-    }
-  }
-
-  /** What a version folder looks like on disk: enough to notice a copy in progress or replaced files. */
-  record Fingerprint(long files, long bytes, long newestMillis) {}
-
   public ModelRepository(ServerConfig config, OpPolicy ops) {
     this.config = config;
-    this.ops = ops;
     this.root = config.modelsRoot();
-    this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "aebridge-model-poller");
+    this.loader = new VersionLoader(ops, config.warmup());
+    this.failures = new FailedVersions(REMEMBERED_FAILURES, config.pollInterval());
+    this.loaderThread = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "aebridge-model-loader");
       t.setDaemon(true);
+      loaderThreadItself = t;
       return t;
     });
   }
 
   /**
-   * Loads what the folder holds now (on the calling thread; a version whose files are still changing is given
-   * up to three settle times), then polls it in the background.
+   * Loads what the folder holds now — models in parallel ({@link #STARTUP_THREADS}), a version whose files are
+   * still changing given up to three settle times — then polls it in the background. Returns when the first scan
+   * is done.
    */
   public void start() {
-    refreshSettled();
+    synchronized (scanLock) {
+      scanSettled(true);
+    }
     initialScanDone = true;
     long every = config.pollInterval().toMillis();
     if (every > 0) {
-      poller.scheduleWithFixedDelay(this::pollQuietly, every, every, TimeUnit.MILLISECONDS);
+      loaderThread.scheduleWithFixedDelay(this::pollQuietly, every, every, TimeUnit.MILLISECONDS);
     }
   }
 
   private void pollQuietly() {
     try {
-      refresh();
-      if (anyUnsettled() && recheckScheduled.compareAndSet(false, true)) {
+      synchronized (scanLock) {
+        scanAll(false);
+      }
+      if (table.anyUnsettled() && recheckScheduled.compareAndSet(false, true)) {
         // Look again once the settle time has passed rather than a whole poll interval later.
-        poller.schedule(() -> {
+        loaderThread.schedule(() -> {
           recheckScheduled.set(false);
           pollQuietly();
         }, config.settleTime().toMillis() + 10, TimeUnit.MILLISECONDS);
@@ -147,27 +129,18 @@ public final class ModelRepository implements AutoCloseable {
     }
   }
 
-  /** Refreshes, then looks again (at most three times) while versions are still settling. */
-  private void refreshSettled() {
-    refresh();
-    for (int round = 0; round < 3 && anyUnsettled() && !closed; round++) {
+  /** Scans, then looks again (at most three times) while versions are still settling. Holds {@code scanLock}. */
+  private void scanSettled(boolean parallel) {
+    scanAll(parallel);
+    for (int round = 0; round < 3 && table.anyUnsettled() && !closed; round++) {
       try {
         Thread.sleep(config.settleTime().toMillis() + 10);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       }
-      refresh();
+      scanAll(parallel);
     }
-  }
-
-  private boolean anyUnsettled() {
-    for (Entry e : models.values()) {
-      if (!e.unsettled.isEmpty()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Whether the first scan has finished loading. */
@@ -175,69 +148,140 @@ public final class ModelRepository implements AutoCloseable {
     return initialScanDone;
   }
 
-  /** Re-reads the folder now and applies every change before returning (serialised with the poll thread). */
+  /** Re-reads the folder now and applies every change before returning (on the loader thread). */
   public void refresh() {
-    synchronized (scanLock) {
-      if (closed) {
-        return;
+    onLoader(() -> {
+      scanAll(false);
+      return null;
+    });
+  }
+
+  /**
+   * Runs {@code work} on the loader thread under {@code scanLock} and waits for it; runs it directly when called on
+   * the loader thread. After {@link #close} nothing runs and {@code null} is returned.
+   */
+  private <T> T onLoader(Callable<T> work) {
+    Callable<T> locked = () -> {
+      synchronized (scanLock) {
+        return closed ? null : work.call();
       }
-      Set<String> onDisk = new TreeSet<>();
-      try {
-        onDisk.addAll(modelFolders());
-      } catch (IOException e) {
-        LOG.warn("Cannot list the models folder {}: {}", root, e.toString());
-        return;
+    };
+    try {
+      if (Thread.currentThread() == loaderThreadItself) {
+        return locked.call();
       }
-      Set<String> names = new TreeSet<>(onDisk);
-      names.addAll(models.keySet());
-      for (String name : names) {
+      Future<T> outcome = loaderThread.submit(locked);
+      return outcome.get();
+    } catch (RejectedExecutionException | CancellationException stopping) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(ApiException.Code.UNAVAILABLE, "Interrupted while waiting for the model loader");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException("The model loader failed: " + e.getCause(), e.getCause());
+    } catch (Exception e) {
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException("The model loader failed: " + e, e);
+    }
+  }
+
+  /** One pass over the models folder; {@code parallel} at start-up only. Holds {@code scanLock}. */
+  private void scanAll(boolean parallel) {
+    if (closed) {
+      return;
+    }
+    ModelFolders.Listing listing;
+    try {
+      listing = ModelFolders.list(root);
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warn("Cannot list the models folder {}: {}", root, e.toString());
+      return;
+    }
+    noteRejected(listing.rejected());
+    Set<String> names = new TreeSet<>(listing.models());
+    names.addAll(table.knownModels());
+    List<Callable<Void>> work = new ArrayList<>();
+    for (String name : names) {
+      boolean present = listing.models().contains(name) && !disabled.contains(name);
+      work.add(() -> {
         try {
-          sync(name, onDisk.contains(name) && !disabled.contains(name));
+          sync(name, present);
         } catch (IOException | UncheckedIOException e) {
           LOG.warn("Cannot read model folder {}: {}", root.resolve(name), e.toString());
         }
-      }
+        return null;
+      });
     }
-  }
-
-  private List<String> modelFolders() throws IOException {
-    List<String> names = new ArrayList<>();
-    if (!Files.isDirectory(root)) {
-      return names;
-    }
-    try (Stream<Path> children = Files.list(root)) {
-      for (Path child : (Iterable<Path>) children::iterator) {
-        String name = child.getFileName().toString();
-        if (ServerConfig.validModelName(name) && Files.isDirectory(child)) {
-          names.add(name);
+    int threads = parallel ? Math.min(STARTUP_THREADS, work.size()) : 1;
+    if (threads <= 1) {
+      for (Callable<Void> w : work) {
+        try {
+          w.call();
+        } catch (Exception e) {
+          throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
       }
+      return;
     }
-    return names;
+    AtomicInteger n = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "aebridge-model-start-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      for (Future<Void> f : pool.invokeAll(work)) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
+  /** Logs each unservable folder name once (while it stays on disk) and keeps the list the index shows. */
+  private void noteRejected(SortedMap<String, String> now) {
+    rejected.keySet().retainAll(now.keySet());
+    for (Map.Entry<String, String> e : now.entrySet()) {
+      if (rejected.size() >= MAX_REJECTED_NAMES) {
+        break;
+      }
+      if (rejected.putIfAbsent(e.getKey(), e.getValue()) == null) {
+        LOG.warn("Model folder {} is {}", root.resolve(e.getKey()), e.getValue());
+      }
+    }
+  }
+
+  /** Brings one model's versions in line with its folder and policy. Called for one model by one thread at once. */
   private void sync(String name, boolean present) throws IOException {
-    Entry entry = models.computeIfAbsent(name, Entry::new);
+    Entry entry = table.entryOrNew(name);
     Path dir = root.resolve(name);
-    List<Long> onDisk = present ? ModelLayout.versions(dir) : List.of();
-    entry.lastSeen.keySet().retainAll(onDisk);
+    SortedMap<Long, String> onDisk = present ? ModelFolders.versions(dir) : new TreeMap<>();
+    entry.lastSeen.keySet().retainAll(onDisk.keySet());
+    failures.retainOnly(name, onDisk.values());
     entry.unsettled.clear();
     List<Long> candidates = new ArrayList<>();
     long now = System.currentTimeMillis();
-    for (long v : onDisk) {
+    for (Map.Entry<Long, String> e : onDisk.entrySet()) {
+      long v = e.getKey();
       Slot slot = entry.slots.get(v);
       if (slot != null && slot.live()) {
         candidates.add(v);
         continue;
       }
-      Fingerprint fp = fingerprint(dir.resolve(Long.toString(v)));
-      if (fp == null) {
+      ModelFolders.Fingerprint fp = ModelFolders.fingerprint(dir.resolve(e.getValue()));
+      if (fp == null || failures.skip(name, e.getValue(), fp, now)) {
         continue;
       }
-      if (slot != null && slot.failed() && fp.equals(slot.fingerprint)) {
-        continue;
-      }
-      Fingerprint before = entry.lastSeen.put(v, fp);
+      ModelFolders.Fingerprint before = entry.lastSeen.put(v, fp);
       // Without polling there is no second look: what is there is taken as complete.
       boolean settled = config.pollInterval().isZero() || now - fp.newestMillis() >= config.settleTime().toMillis()
           || fp.equals(before);
@@ -248,7 +292,7 @@ public final class ModelRepository implements AutoCloseable {
       }
     }
     VersionPolicy policy = config.versionPolicyOf(name);
-    Set<Long> failedNow = new HashSet<>();
+    Set<Long> failedNow = new java.util.HashSet<>();
     List<Long> wanted;
     // Load what the policy wants; a version that fails drops out and the policy chooses again.
     for (;;) {
@@ -261,7 +305,7 @@ public final class ModelRepository implements AutoCloseable {
         if (slot != null && slot.live()) {
           continue;
         }
-        if (!load(entry, v, dir.resolve(Long.toString(v)))) {
+        if (!load(entry, v, onDisk.get(v))) {
           failedNow.add(v);
           loadedAll = false;
         }
@@ -272,53 +316,42 @@ public final class ModelRepository implements AutoCloseable {
     }
     for (Slot slot : entry.slots.values()) {
       if (slot.live() && !wanted.contains(slot.version)) {
-        retire(entry, slot, onDisk.contains(slot.version) ? "no longer wanted by version policy " + policy
+        retire(entry, slot, onDisk.containsKey(slot.version) ? "no longer wanted by version policy " + policy
             : present ? "removed from disk" : "model unloaded or removed");
       }
     }
-    pruneFinished(entry);
+    VersionTable.pruneFinished(entry);
+    entry.scanned = true;
     if (!present && entry.slots.values().stream().noneMatch(s -> s.state != VersionStatus.State.END)
         && !disabled.contains(name)) {
-      models.remove(name);
+      table.remove(name);
     }
   }
 
-  private boolean load(Entry entry, long version, Path dir) {
-    Slot slot = new Slot(version);
-    slot.fingerprint = fingerprint(dir);
+  private boolean load(Entry entry, long version, String folder) {
+    Path dir = root.resolve(entry.name).resolve(folder);
+    Slot slot = new Slot(version, folder);
     slot.state = VersionStatus.State.LOADING;
     // Replaces a failed or finished slot of the same number; a draining one keeps its servable until released.
     entry.slots.put(version, slot);
+    // Taken before loading: files that change during the load are a change, and earn another try.
+    ModelFolders.Fingerprint fp = ModelFolders.fingerprint(dir);
     long start = System.nanoTime();
-    LoadedModel model = null;
     try {
-      ops.check(dir);
-      model = LoadedModel.load(dir);
-      Servable servable = new Servable(entry.name, version, model, () -> slot.state = VersionStatus.State.END);
-      if (config.warmup()) {
-        warmUp(servable);
-      }
+      Servable servable = loader.load(entry.name, version, dir, () -> slot.state = VersionStatus.State.END);
       slot.servable = servable;
       slot.state = VersionStatus.State.AVAILABLE;
       loads.incrementAndGet();
-      LOG.info("Serving model {} version {} ({} ms, signatures {})", entry.name, version,
+      failures.forget(entry.name, folder);
+      LOG.info("Serving model {} version {}{} ({} ms, signatures {})", entry.name, version,
+          folder.equals(Long.toString(version)) ? "" : " from folder " + folder,
           (System.nanoTime() - start) / 1_000_000, servable.signatures().keySet());
       return true;
-    } catch (OpPolicy.RefusedException e) {
-      fail(entry, slot, "FAILED_PRECONDITION", e.getMessage(), null);
-    } catch (ModelLoadException e) {
-      String message = e.getMessage().startsWith(dir + ": ") ? e.getMessage().substring(dir.toString().length() + 2)
-          : e.getMessage();
-      fail(entry, slot, "UNKNOWN", message, null);
-    } catch (IOException | UncheckedIOException e) {
-      fail(entry, slot, "UNKNOWN", "cannot read the version folder: " + e.getMessage(), null);
-    } catch (RuntimeException e) {
-      fail(entry, slot, "UNKNOWN", "the model does not run: " + e.getMessage(), e);
+    } catch (VersionLoader.Failure f) {
+      fail(entry, slot, f.code, f.getMessage(), f.getCause());
+      failures.failed(entry.name, folder, fp, System.currentTimeMillis());
+      return false;
     }
-    if (model != null && slot.servable == null) {
-      model.close();
-    }
-    return false;
   }
 
   private void fail(Entry entry, Slot slot, String code, String message, Throwable cause) {
@@ -342,50 +375,6 @@ public final class ModelRepository implements AutoCloseable {
     return message.replace(abs, root.toString());
   }
 
-  /** Runs each signature once on zeros (batch of one) so the first request does not pay for graph setup. */
-  private static void warmUp(Servable servable) {
-    for (SignatureInfo sig : servable.signatures().values()) {
-      Map<String, HostTensor> inputs = new LinkedHashMap<>();
-      for (TensorSpec in : sig.inputs()) {
-        long[] shape = in.shape();
-        if (shape == null || !HostTensor.supports(in.dtype())) {
-          inputs = null;
-          break;
-        }
-        long[] dims = shape.clone();
-        for (int i = 0; i < dims.length; i++) {
-          if (dims[i] < 0) {
-            if (i > 0) {
-              inputs = null;
-              break;
-            }
-            dims[i] = 1;
-          }
-        }
-        if (inputs == null) {
-          break;
-        }
-        inputs.put(in.key(), HostTensor.ofDoubles(dims, new double[(int) count(dims)]).castTo(in.dtype()));
-      }
-      if (inputs != null && !inputs.isEmpty() && sig.outputs().stream().allMatch(o -> HostTensor.supports(o.dtype()))) {
-        try {
-          servable.model().run(sig.key(), inputs);
-        } catch (RuntimeException e) {
-          throw new IllegalStateException("warm-up run of signature '" + sig.key() + "' failed: " + e.getMessage(),
-              e);
-        }
-      }
-    }
-  }
-
-  private static long count(long[] dims) {
-    long n = 1;
-    for (long d : dims) {
-      n *= d;
-    }
-    return n;
-  }
-
   private void retire(Entry entry, Slot slot, String why) {
     Servable s = slot.servable;
     slot.state = VersionStatus.State.UNLOADING;
@@ -395,38 +384,6 @@ public final class ModelRepository implements AutoCloseable {
     } else {
       slot.state = VersionStatus.State.END;
     }
-  }
-
-  private void pruneFinished(Entry entry) {
-    List<Long> finished = new ArrayList<>();
-    for (Slot s : entry.slots.values()) {
-      if (s.state == VersionStatus.State.END) {
-        finished.add(s.version);
-      }
-    }
-    for (int i = 0; i < finished.size() - KEPT_FINISHED_VERSIONS; i++) {
-      entry.slots.remove(finished.get(i));
-    }
-  }
-
-  /** Files, bytes and newest modification time under {@code dir}, or {@code null} if it cannot be read now. */
-  private static Fingerprint fingerprint(Path dir) {
-    long[] acc = new long[3];
-    try (Stream<Path> walk = Files.walk(dir, 8)) {
-      walk.limit(MAX_FILES_PER_VERSION).forEach(p -> {
-        try {
-          BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-          acc[0]++;
-          acc[1] += a.isRegularFile() ? a.size() : 0;
-          acc[2] = Math.max(acc[2], a.lastModifiedTime().toMillis());
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (IOException | UncheckedIOException e) {
-      return null;
-    }
-    return new Fingerprint(acc[0], acc[1], acc[2]);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -450,11 +407,11 @@ public final class ModelRepository implements AutoCloseable {
    * @throws ApiException NOT_FOUND, listing the models or versions that exist
    */
   public ModelHandle acquire(String model, Selector selector) {
-    Entry entry = model == null ? null : models.get(model);
-    if (entry == null || entry.slots.values().stream().noneMatch(s -> s.state == VersionStatus.State.AVAILABLE)) {
+    Entry entry = table.entry(model);
+    if (entry == null || !entry.anyAvailable()) {
       throw ApiException.notFound("Servable not found for request: " + describe(model, selector) + "; "
           + (entry == null ? "models are " + servedModels() : "model '" + model + "' has no available version ("
-              + statusText(entry) + ")"));
+              + entry.statusText() + ")"));
     }
     long wanted = -1;
     if (selector instanceof Specific s) {
@@ -469,20 +426,7 @@ public final class ModelRepository implements AutoCloseable {
     }
     // A version can be retired between our look and our acquire; the next look finds its replacement.
     for (int attempt = 0; attempt < 100; attempt++) {
-      Slot slot = null;
-      if (wanted < 0) {
-        for (Slot s : entry.slots.descendingMap().values()) {
-          if (s.state == VersionStatus.State.AVAILABLE) {
-            slot = s;
-            break;
-          }
-        }
-      } else {
-        Slot s = entry.slots.get(wanted);
-        if (s != null && (s.state == VersionStatus.State.AVAILABLE || s.state == VersionStatus.State.UNLOADING)) {
-          slot = s;
-        }
-      }
+      Slot slot = VersionTable.pick(entry, wanted, selector instanceof Latest);
       if (slot == null) {
         break;
       }
@@ -493,7 +437,7 @@ public final class ModelRepository implements AutoCloseable {
       Thread.onSpinWait();
     }
     throw ApiException.notFound("Servable not found for request: " + describe(model, selector) + "; versions of '"
-        + model + "': " + statusText(entry));
+        + model + "': " + entry.statusText());
   }
 
   private static String describe(String model, Selector selector) {
@@ -506,35 +450,26 @@ public final class ModelRepository implements AutoCloseable {
     return "Latest(" + model + ")";
   }
 
-  private static String statusText(Entry entry) {
-    List<String> parts = new ArrayList<>();
-    for (Slot s : entry.slots.values()) {
-      parts.add(s.version + " " + s.state + (s.failed() ? " (" + s.errorMessage + ")" : ""));
-    }
-    return parts.isEmpty() ? "none" : String.join(", ", parts);
-  }
-
   /** Names of models with at least one available version, sorted. */
   public List<String> servedModels() {
-    List<String> out = new ArrayList<>();
-    for (Entry e : models.values()) {
-      if (e.slots.values().stream().anyMatch(s -> s.state == VersionStatus.State.AVAILABLE)) {
-        out.add(e.name);
-      }
-    }
-    Collections.sort(out);
-    return out;
+    return table.servedModels();
   }
 
   /** Names of every model the repository knows (served, failed or unloaded), sorted. */
   public List<String> knownModels() {
-    List<String> out = new ArrayList<>(models.keySet());
-    Collections.sort(out);
-    return out;
+    return table.knownModels();
   }
 
   public boolean knows(String model) {
-    return model != null && models.containsKey(model);
+    return table.entry(model) != null;
+  }
+
+  /**
+   * Folders under the models root that the server will not serve, each with the reason (an invalid model name
+   * such as {@code hp:x}, {@code hp 3} or one with non-ASCII letters), sorted; at most {@link #MAX_REJECTED_NAMES}.
+   */
+  public SortedMap<String, String> rejectedModels() {
+    return Collections.unmodifiableSortedMap(new TreeMap<>(rejected));
   }
 
   /**
@@ -543,7 +478,7 @@ public final class ModelRepository implements AutoCloseable {
    * @throws ApiException NOT_FOUND listing the models
    */
   public List<VersionStatus> status(String model) {
-    Entry entry = model == null ? null : models.get(model);
+    Entry entry = table.entry(model);
     if (entry == null) {
       throw ApiException.notFound("Could not find any versions of model " + model + "; models are "
           + knownModels());
@@ -555,41 +490,31 @@ public final class ModelRepository implements AutoCloseable {
     return out;
   }
 
-  /** Whether the first scan is done and no known version is still loading or settling. */
+  /** Whether the first scan is done and every known model is ready ({@link #ready(String)}). */
   public boolean ready() {
-    if (!initialScanDone || closed || anyUnsettled()) {
-      return false;
-    }
-    for (Entry e : models.values()) {
-      for (Slot s : e.slots.values()) {
-        if (s.state == VersionStatus.State.LOADING || s.state == VersionStatus.State.START) {
-          return false;
-        }
-      }
-    }
-    return true;
+    return initialScanDone && !closed && table.allReady();
+  }
+
+  /**
+   * Whether {@code model} is ready: its first scan is done, none of its versions is still settling or loading
+   * (a version that failed counts as done). {@code false} for an unknown model.
+   */
+  public boolean ready(String model) {
+    Entry entry = table.entry(model);
+    return entry != null && !closed && entry.ready();
   }
 
   /** Available versions across all models. */
   public int availableVersions() {
-    int n = 0;
-    for (Entry e : models.values()) {
-      for (Slot s : e.slots.values()) {
-        n += s.state == VersionStatus.State.AVAILABLE ? 1 : 0;
-      }
-    }
-    return n;
+    return table.count(s -> s.state == VersionStatus.State.AVAILABLE);
   }
 
-  /** Versions whose last load failed and that are not served. */
+  /**
+   * Versions whose last load failed and that are not served: every failed version still on disk (remembered
+   * beyond the status list), or the failed entries of the status lists if those are more.
+   */
   public int failedVersions() {
-    int n = 0;
-    for (Entry e : models.values()) {
-      for (Slot s : e.slots.values()) {
-        n += s.failed() ? 1 : 0;
-      }
-    }
-    return n;
+    return Math.max(failures.size(), table.count(Slot::failed));
   }
 
   /** Loads that failed since start. */
@@ -607,10 +532,11 @@ public final class ModelRepository implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------------------------
-  // Management
+  // Management: each call hands its work to the loader thread and waits for the outcome.
 
   /**
-   * Serves {@code model} again after {@link #unload} and loads what its folder holds now.
+   * Serves {@code model} again after {@link #unload} and loads what its folder holds now; failed versions of the
+   * model are tried again (an operator asked).
    *
    * @return the model's status after loading
    * @throws ApiException NOT_FOUND when there is no such model folder
@@ -620,9 +546,13 @@ public final class ModelRepository implements AutoCloseable {
       throw ApiException.notFound("No model folder '" + model + "' under the models root; models are "
           + knownModels());
     }
-    disabled.remove(model);
-    refreshSettled();
-    return models.containsKey(model) ? status(model) : List.of();
+    onLoader(() -> {
+      disabled.remove(model);
+      failures.forgetModel(model);
+      scanSettled(false);
+      return null;
+    });
+    return knows(model) ? status(model) : List.of();
   }
 
   /**
@@ -634,23 +564,27 @@ public final class ModelRepository implements AutoCloseable {
     if (!knows(model)) {
       throw ApiException.notFound("Model '" + model + "' is not loaded; models are " + knownModels());
     }
-    disabled.add(model);
-    refresh();
+    onLoader(() -> {
+      disabled.add(model);
+      scanAll(false);
+      return null;
+    });
   }
 
   /**
-   * Serves a version just renamed into place by an upload: it is complete, so it is loaded now without waiting for
-   * a second look, and the model is served again if it had been unloaded.
+   * Serves a version just renamed into place by an upload (folder {@code <model>/<version>}): it is complete, so it
+   * is loaded now without waiting for a second look, and the model is served again if it had been unloaded.
    *
    * @return the model's status afterwards
    */
   public List<VersionStatus> install(String model, long version) {
-    synchronized (scanLock) {
-      Fingerprint fp = fingerprint(root.resolve(model).resolve(Long.toString(version)));
+    onLoader(() -> {
+      ModelFolders.Fingerprint fp = ModelFolders.fingerprint(root.resolve(model).resolve(Long.toString(version)));
       if (fp != null) {
-        models.computeIfAbsent(model, Entry::new).lastSeen.put(version, fp);
+        table.entryOrNew(model).lastSeen.put(version, fp);
       }
-    }
+      return null;
+    });
     return load(model);
   }
 
@@ -670,9 +604,9 @@ public final class ModelRepository implements AutoCloseable {
       }
       closed = true;
     }
-    poller.shutdownNow();
+    loaderThread.shutdownNow();
     List<Servable> retired = new ArrayList<>();
-    for (Entry e : models.values()) {
+    for (Entry e : table.entries()) {
       for (Slot s : e.slots.values()) {
         if (s.live() && s.servable != null) {
           retired.add(s.servable);
@@ -682,16 +616,14 @@ public final class ModelRepository implements AutoCloseable {
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     for (Servable s : retired) {
-      while (s.refCount() > 0 && System.nanoTime() < deadline) {
-        try {
-          Thread.sleep(5);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          break;
+      try {
+        if (!s.awaitClosed(Math.max(0, deadline - System.nanoTime()))) {
+          LOG.warn("Model {} still has {} request(s) in flight after {}; leaving it open", s, s.refCount(),
+              timeout);
         }
-      }
-      if (s.refCount() > 0) {
-        LOG.warn("Model {} still has {} request(s) in flight after {}; leaving it open", s, s.refCount(), timeout);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        LOG.warn("Interrupted while model {} drained; leaving it open", s);
       }
     }
   }

@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -33,6 +35,8 @@ final class Servable {
   private final Map<String, SignatureInfo> signatures;
   private final int[] imageShape;
   private final AtomicInteger refs = new AtomicInteger(1);
+  /** Opened when the model has been closed, for whoever waits for a retired version to drain. */
+  private final CountDownLatch closed = new CountDownLatch(1);
   private final Runnable onClosed;
   private final Map<String, Inference.BatchQueue> batchQueues = new ConcurrentHashMap<>();
 
@@ -105,7 +109,11 @@ final class Servable {
       try {
         model.close();
       } finally {
-        onClosed.run();
+        try {
+          onClosed.run();
+        } finally {
+          closed.countDown();
+        }
       }
     } else if (r < 0) {
       throw new IllegalStateException("Servable " + name + "/" + version + " released more often than acquired");
@@ -114,6 +122,15 @@ final class Servable {
 
   int refCount() {
     return refs.get();
+  }
+
+  /**
+   * Waits until the last reference is released and the model closed, at most {@code nanos}.
+   *
+   * @return whether it was closed in time
+   */
+  boolean awaitClosed(long nanos) throws InterruptedException {
+    return closed.await(nanos, TimeUnit.NANOSECONDS);
   }
 
   private static int[] readImageShape(Path versionDir) {

@@ -31,8 +31,9 @@ public record VersionPolicy(Kind kind, int latestCount, SortedSet<Long> specific
       throw new IllegalArgumentException("versionPolicy: specific needs at least one version");
     }
     for (long v : specific) {
-      if (v < 1) {
-        throw new IllegalArgumentException("versionPolicy: versions are positive integers, found " + v);
+      if (v < 0) {
+        throw new IllegalArgumentException("versionPolicy: versions are integers ≥ 0 (as TF Serving's), found "
+            + v);
       }
     }
   }

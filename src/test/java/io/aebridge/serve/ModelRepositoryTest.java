@@ -27,6 +27,7 @@ import org.tensorflow.proto.OpList;
 
 /** Loading, failing, policies, settling, the op allow-list and hot swaps under load. */
 class ModelRepositoryTest {
+  private static final int KEPT = ModelRepository.KEPT_FINISHED_VERSIONS;
   @TempDir
   Path dir;
 
@@ -90,6 +91,142 @@ class ModelRepositoryTest {
       assertEquals(200, client.get("/v2/health/ready").status(), "failed loads do not block readiness");
       assertTrue(client.get("/metrics").text().contains("aebridge_models_failed"));
     }
+  }
+
+  /** TF Serving's test models use zero-padded version folders; 0 and 19-digit versions are valid too. */
+  @Test
+  void versionFoldersAreOpenedByTheirOwnNamesAndBadModelNamesAreListed() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("models"));
+    ServeFixtures.halfPlusThree(root.resolve("padded").resolve("00000123"));
+    ServeFixtures.halfPlusThree(root.resolve("zero").resolve("0"));
+    ServeFixtures.halfPlusThree(root.resolve("huge").resolve("9223372036854775807"));
+    ServeFixtures.halfPlusThree(root.resolve("huge").resolve("9223372036854775808"));   // past 64 bits: no version
+    Map<String, String> bad = new java.util.TreeMap<>(Map.of("hp:x", "':'", "hp 3", "a space"));
+    try {
+      Files.createDirectories(root.resolve("hp\u00e9"));
+      bad.put("hp\u00e9", "U+00E9");
+    } catch (java.nio.file.InvalidPathException notInThisLocale) {
+      // A JVM started with an ASCII file-name encoding cannot name the folder; the other two still count.
+    }
+    for (String name : bad.keySet()) {
+      ServeFixtures.halfPlusThree(root.resolve(name).resolve("1"));
+    }
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+      @Override
+      public void write(int b) {
+        err.write(b);
+        log.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        err.write(b, off, len);
+        log.write(b, off, len);
+      }
+    }, true, java.nio.charset.StandardCharsets.UTF_8));
+    try (ModelServer server = ModelServer.start(config(root).build())) {
+      TestClient client = new TestClient(server.baseUrl());
+      Map<String, String> versions = Map.of("padded", "123", "zero", "0", "huge", "9223372036854775807");
+      for (Map.Entry<String, String> m : versions.entrySet()) {
+        TestClient.Response status = client.get("/v1/models/" + m.getKey());
+        assertEquals(200, status.status(), status.text());
+        assertEquals(m.getValue(), status.json().at("/model_version_status/0/version").asText(), status.text());
+        assertEquals("AVAILABLE", status.json().at("/model_version_status/0/state").asText(), status.text());
+        TestClient.Response predict = client.post("/v1/models/" + m.getKey() + "/versions/" + m.getValue()
+            + ":predict", "{\"instances\": [1.0]}");
+        assertEquals(200, predict.status(), predict.text());
+        assertEquals("[3.5]", predict.json().path("predictions").toString());
+      }
+      assertEquals(1, server.repository().status("huge").size(), "2^63 is no version");
+      assertEquals(200, client.post("/v1/models/padded/versions/00000123:predict", "{\"instances\": [1.0]}")
+          .status(), "a request may spell the version as the folder does");
+      server.repository().refresh();
+      server.repository().refresh();
+      JsonNode index = client.post("/v2/repository/index", "").json();
+      for (Map.Entry<String, String> b : bad.entrySet()) {
+        JsonNode row = null;
+        for (JsonNode r : index) {
+          row = r.path("name").asText().equals(b.getKey()) ? r : row;
+        }
+        assertTrue(row != null, b.getKey() + " missing from the index: " + index);
+        assertEquals("UNAVAILABLE", row.path("state").asText(), row.toString());
+        assertTrue(row.path("reason").asText().contains(b.getValue()), row.toString());
+        assertEquals(404, client.get("/v1/models/" + java.net.URLEncoder.encode(b.getKey(),
+            java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20")).status());
+      }
+    } finally {
+      System.setErr(err);
+    }
+    String text = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+    for (String name : bad.keySet()) {
+      String line = "Model folder " + root.resolve(name) + " is not served";
+      assertEquals(1, text.split(java.util.regex.Pattern.quote(line), -1).length - 1,
+          "logged once over three scans: " + line + "\n" + text);
+    }
+  }
+
+  /** More broken versions than the status list keeps, above a good one: none is loaded again while unchanged. */
+  @Test
+  void failedVersionsStayFailedAcrossPollsBeyondTheStatusList() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("models"));
+    ServeFixtures.halfPlusThree(root.resolve("m").resolve("1"));
+    java.util.Random random = new java.util.Random(3);
+    int broken = KEPT + 3;
+    for (int v = 2; v < 2 + broken; v++) {
+      Path version = Files.createDirectories(root.resolve("m").resolve(Integer.toString(v)));
+      byte[] bytes = new byte[100 + v];
+      random.nextBytes(bytes);
+      Files.write(version.resolve("saved_model.pb"), v % 2 == 0 ? bytes : new byte[0]);
+    }
+    ServerConfig polling = config(root).pollInterval(Duration.ofMillis(50)).build();
+    try (ModelRepository r = repository(polling)) {
+      assertEquals(broken, r.loadFailures(), "each broken version tried once at start");
+      try (ModelHandle h = r.acquire("m", new ModelRepository.Latest())) {
+        assertEquals(1, h.version(), "the good version is served");
+      }
+      assertTrue(r.status("m").size() <= 1 + KEPT, r.status("m").toString());
+      Thread.sleep(800);   // about 16 polls
+      assertEquals(broken, r.loadFailures(), "no failed version is loaded again while its files are unchanged");
+      assertEquals(broken, r.failedVersions(), "all failed versions counted, not only those in the status list");
+    }
+    ServerConfig quiet = config(root).build();
+    try (ModelRepository r = repository(quiet)) {
+      Path pb = root.resolve("m").resolve("2").resolve("saved_model.pb");
+      Files.write(pb, new byte[] {1, 2, 3});
+      r.refresh();
+      assertEquals(broken + 1, r.loadFailures(), "changed files earn one more try at once");
+      Files.write(pb, new byte[] {1, 2, 3, 4});
+      r.refresh();
+      r.refresh();
+      assertEquals(broken + 1, r.loadFailures(), "a second failed try waits for its back-off (one poll interval)");
+    }
+  }
+
+  @Test
+  void readinessIsPerModelAndCloseWaitsForTheLastRequest() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("models"));
+    ServeFixtures.halfPlusThree(root.resolve("a").resolve("1"));
+    ServeFixtures.halfPlusThree(root.resolve("b").resolve("1"));
+    ServeFixtures.corrupt(root.resolve("c").resolve("1"));
+    ModelRepository r = repository(config(root).build());
+    assertTrue(r.ready("a") && r.ready("b"), "loaded models are ready");
+    assertTrue(r.ready("c"), "a failed version is done, not pending");
+    assertTrue(!r.ready("nope"), "an unknown model is not ready");
+    assertTrue(r.ready(), "all models ready");
+    ModelHandle h = r.acquire("a", new ModelRepository.Latest());
+    Thread closer = new Thread(() -> r.close(Duration.ofSeconds(30)));
+    closer.start();
+    closer.join(300);
+    assertTrue(closer.isAlive(), "close waits while a request holds a version");
+    assertTrue(!r.ready(), "not ready once closing");
+    long released = System.nanoTime();
+    h.close();
+    closer.join(10_000);
+    assertTrue(!closer.isAlive(), "close returns once the last request is done");
+    assertTrue(System.nanoTime() - released < TimeUnit.SECONDS.toNanos(5), "close woke up when released");
+    assertEquals(VersionStatus.State.END, r.status("a").get(0).state());
   }
 
   @Test
