@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL=2
 mvn_flags=(-B -ntp -Dstyle.color=never)
 out=tests/reliability/results/load-60s-$(date -u +%F)
 started=$(date -u +%FT%TZ); SECONDS=0; load0=$(cat /proc/loadavg)
-mkdir -p target
+mkdir -p target tests/reliability/results
 rm -f target/reliability/load.json
 status=0
 mvn "${mvn_flags[@]}" -q test-compile > target/load-60s.log 2>&1 || status=$?

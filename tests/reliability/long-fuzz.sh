@@ -13,7 +13,7 @@ mvn_flags=(-B -ntp -Dstyle.color=never)
 day=$(date -u +%F)
 out=tests/reliability/results/long-fuzz-$day
 started=$(date -u +%FT%TZ); SECONDS=0; load0=$(cat /proc/loadavg)
-mkdir -p target
+mkdir -p target tests/reliability/results
 status=0
 mvn "${mvn_flags[@]}" -q test-compile > target/long-fuzz.log 2>&1 || status=$?
 if [[ $status -eq 0 ]]; then
