@@ -14,7 +14,7 @@ rm -f target/reliability/load.json
 status=0
 mvn "${mvn_flags[@]}" -q test-compile > target/load-60s.log 2>&1 || status=$?
 if [[ $status -eq 0 ]]; then
-  mvn "${mvn_flags[@]}" -q surefire:test -Dtest='io.aebridge.serve.LoadWithSwapsTest' \
+  mvn "${mvn_flags[@]}" -q surefire:test -Dtest='io.aebridge.serve.LoadWithSwapsTest' -Dtest.excludedGroups= \
     -Daebridge.load.connections=64 -Daebridge.load.seconds=60 >> target/load-60s.log 2>&1 || status=$?
 fi
 seconds=$SECONDS

@@ -21,6 +21,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Daebridge.load.connections} and {@code -Daebridge.load.seconds}. Figures go to stdout and
  * {@code target/reliability/load.json}.
  */
+@Tag("slow")
 class LoadWithSwapsTest {
   @TempDir
   Path dir;

@@ -19,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.TensorFlow;
@@ -348,6 +349,7 @@ class ModelRepositoryTest {
   }
 
   @Test
+  @Tag("slow")
   void hotSwapUnderLoadFailsNoRequest() throws Exception {
     Path root = Files.createDirectories(dir.resolve("models"));
     ServeFixtures.copyDense(root, "m", 1);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * retiring models from the heap and allocator growth that concurrency alone causes in {@link LoadWithSwapsTest}.
  * {@code -Daebridge.swaps=N} runs longer.
  */
+@Tag("slow")
 class SwapMemoryTest {
   @TempDir
   Path dir;

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.condition.OS;
  * Every per-batch tensor and result is closed: the process's resident memory stops growing once training has warmed
  * up. Leaking the two batch tensors alone would add ~400 KB a step, ~120 MB over the 300 steps measured here.
  */
+@Tag("slow")
 @EnabledOnOs(value = OS.LINUX, disabledReason = "reads resident memory from /proc/self/status")
 class NativeMemoryTest {
 

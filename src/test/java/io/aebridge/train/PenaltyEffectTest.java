@@ -12,12 +12,14 @@ import io.aebridge.spec.CorruptionSpec;
 import io.aebridge.spec.SparsitySpec;
 import io.aebridge.spec.TrainingSpec;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Each penalty does what it claims, measured against the same model trained without it on real MNIST digits
  * (2,000 train / 500 held-out; a few epochs, so the margins are smaller than in the full quality run).
  */
+@Tag("slow")
 class PenaltyEffectTest {
   static Dataset train;
   static Dataset heldOut;
