@@ -6,9 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export TF_CPP_MIN_LOG_LEVEL=2
-mvn_flags=(-B -ntp -Dstyle.color=never)
+mvn_flags=(-B -ntp)
 out=tests/reliability/results/load-60s-$(date -u +%F)
 started=$(date -u +%FT%TZ); SECONDS=0; load0=$(cat /proc/loadavg)
+# The code the figures belong to (a copy without .git says so).
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo "not a git checkout")
 mkdir -p target tests/reliability/results
 rm -f target/reliability/load.json
 status=0
@@ -24,5 +26,5 @@ passed=0
 summary="maven exit $status; $(grep -E '^LoadWithSwapsTest:' target/load-60s.log | tail -1 || echo 'no figures line')"
 python3 tests/reliability/result.py "$out.json" --check load-60s --command "tests/reliability/load-60s.sh" \
   --started "$started" --seconds "$seconds" --loadavg-start "$load0" --passed "$passed" --summary "$summary" \
-  --figures-json target/reliability/load.json --figure "maven_exit=$status"
+  --figures-json target/reliability/load.json --figure "maven_exit=$status" --figure "commit=$commit"
 [[ $passed -eq 1 ]] || { grep -E 'LoadWithSwapsTest:|FAIL|expected' target/load-60s.log; exit 1; }

@@ -9,10 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export TF_CPP_MIN_LOG_LEVEL=2
-mvn_flags=(-B -ntp -Dstyle.color=never)
+mvn_flags=(-B -ntp)
 day=$(date -u +%F)
 out=tests/reliability/results/long-fuzz-$day
 started=$(date -u +%FT%TZ); SECONDS=0; load0=$(cat /proc/loadavg)
+# The code the figures belong to (a copy without .git says so).
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo "not a git checkout")
 mkdir -p target tests/reliability/results
 status=0
 mvn "${mvn_flags[@]}" -q test-compile > target/long-fuzz.log 2>&1 || status=$?
@@ -33,6 +35,7 @@ runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' target/lo
 summary="maven exit $status; $(grep -E '^ServeFuzzTest:' target/long-fuzz.log | tail -1 || echo 'no ServeFuzzTest line')"
 python3 tests/reliability/result.py "$out.json" --check long-fuzz \
   --command "tests/reliability/long-fuzz.sh" --started "$started" --seconds "$seconds" --loadavg-start "$load0" \
-  --passed "$passed" --summary "$summary" --figure "maven_exit=$status" --figure "inputs=${inputs:-0}" \
+  --passed "$passed" --summary "$summary" --figure "maven_exit=$status" --figure "commit=$commit" \
+  --figure "inputs=${inputs:-0}" \
   --figure "jazzer_runs=${runs%% *}" --figure "jazzer_seconds=${runs##* }"
 [[ $passed -eq 1 ]] || { echo "long-fuzz: FAILED (maven exit $status, clean line: $clean)"; exit 1; }
