@@ -5,7 +5,6 @@ import io.aebridge.load.ModelLayout;
 import io.aebridge.load.SignatureInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -48,11 +47,7 @@ final class InspectCommand implements Callable<Integer> {
     if (Files.isRegularFile(dir.resolve(ModelLayout.SAVED_MODEL_FILE))) {
       return dir;
     }
-    OptionalLong latest = ModelLayout.latestVersion(dir);
-    if (latest.isEmpty()) {
-      throw new java.nio.file.NoSuchFileException(dir.toString(), null,
-          "neither a SavedModel (no saved_model.pb) nor a model folder with numbered versions");
-    }
-    return dir.resolve(Long.toString(latest.getAsLong()));
+    return ModelLayout.latestVersionFolder(dir).orElseThrow(() -> new java.nio.file.NoSuchFileException(
+        dir.toString(), null, "neither a SavedModel (no saved_model.pb) nor a model folder with numbered versions"));
   }
 }

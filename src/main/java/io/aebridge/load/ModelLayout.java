@@ -68,6 +68,13 @@ public final class ModelLayout {
     return versions.isEmpty() ? OptionalLong.empty() : OptionalLong.of(versions.get(versions.size() - 1));
   }
 
+  /** The folder of the highest version under {@code modelDir} (by its own name, e.g. {@code 00000123}), if any. */
+  public static java.util.Optional<Path> latestVersionFolder(Path modelDir) throws IOException {
+    SortedMap<Long, String> versions = versionFolders(modelDir);
+    return versions.isEmpty() ? java.util.Optional.empty()
+        : java.util.Optional.of(modelDir.resolve(versions.get(versions.lastKey())));
+  }
+
   /** One more than the highest integer-named folder under {@code modelDir} (complete or not), or 1. */
   public static long nextVersion(Path modelDir) throws IOException {
     long max = 0;
