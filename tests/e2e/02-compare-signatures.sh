@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# tests/compare_signatures.py reads every signature of a tf.Module export, the one listed right after
+# `__saved_model_init_op` (whose method name is empty) included: its keys must equal the keys saved_model_cli lists.
+# The same parser run by the old regex dropped `decode`. About 10 s (two saved_model_cli runs).
+# Environment (tests/e2e contract): PY (the venv python), WORK (scratch folder), ROOT (repository root).
+set -euo pipefail
+: "${PY:?}" "${WORK:?}" "${ROOT:?}"
+export TF_CPP_MIN_LOG_LEVEL=2
+cli=$(dirname "$PY")/saved_model_cli
+failures=0
+for model in "$ROOT"/saved-models/py-demo-tf-module/1 "$ROOT"/saved-models/py-conv-tf-module/1; do
+  name=$(basename "$(dirname "$model")")
+  "$cli" show --all --dir "$model" > "$WORK/$name.txt" 2> /dev/null
+  "$cli" show --dir "$model" --tag_set serve 2> /dev/null | sed -n 's/^SignatureDef key: "\(.*\)"$/\1/p' \
+    | grep -v '^__' | sort > "$WORK/$name.expected"
+  "$PY" "$ROOT/tests/compare_signatures.py" --keys "$WORK/$name.txt" > "$WORK/$name.parsed"
+  if [[ -s $WORK/$name.expected ]] && grep -q "__saved_model_init_op" "$WORK/$name.txt" \
+     && diff "$WORK/$name.expected" "$WORK/$name.parsed" > "$WORK/$name.diff"; then
+    echo "ok   $name: every signature parsed ($(paste -sd, "$WORK/$name.parsed")), the one after the init op too"
+  else
+    echo "FAIL $name: parsed keys differ from saved_model_cli's"; cat "$WORK/$name.diff"; failures=$((failures + 1))
+  fi
+done
+[[ $failures -eq 0 ]]
