@@ -1,6 +1,7 @@
 /**
  * The model server: a {@link io.aebridge.serve.ModelRepository} that polls a TF Serving folder and hot-swaps
- * reference-counted versions, and a Javalin app ({@link io.aebridge.serve.ModelServer}) speaking TF Serving REST,
+ * reference-counted versions (in three parts: {@code ModelFolders} scans, {@code VersionTable} is what requests
+ * see, the repository loads on its one loader thread, with {@code VersionLoader} and {@code FailedVersions}), and a Javalin app ({@link io.aebridge.serve.ModelServer}) speaking TF Serving REST,
  * the Open Inference Protocol V2 (with the binary tensor extension) and autoencoder endpoints, with dynamic
  * batching, Prometheus metrics, a token-gated management API and a web page. Knows nothing of training: it reads
  * models only through {@code io.aebridge.load}.

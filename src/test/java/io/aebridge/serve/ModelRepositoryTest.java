@@ -230,6 +230,37 @@ class ModelRepositoryTest {
     assertEquals(VersionStatus.State.END, r.status("a").get(0).state());
   }
 
+  /** Management load hands its work to the loader thread and waits: the request thread loads nothing. */
+  @Test
+  void managementLoadRunsOnTheLoaderThreadAndWaitsForIt() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("models"));
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+      @Override
+      public void write(int b) {
+        err.write(b);
+        log.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        err.write(b, off, len);
+        log.write(b, off, len);
+      }
+    }, true, java.nio.charset.StandardCharsets.UTF_8));
+    try (ModelRepository r = repository(config(root).build())) {
+      ServeFixtures.halfPlusThree(root.resolve("late").resolve("1"));
+      List<VersionStatus> status = r.load("late");
+      assertEquals(VersionStatus.State.AVAILABLE, status.get(0).state(), "load returns the outcome: " + status);
+    } finally {
+      System.setErr(err);
+    }
+    String serving = java.util.Arrays.stream(log.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n"))
+        .filter(l -> l.contains("Serving model late version 1")).findFirst().orElse("");
+    assertTrue(serving.contains("[aebridge-model-loader]"), "loaded on the loader thread: " + serving);
+  }
+
   @Test
   void aFailedNewVersionLeavesTheOldOneServingAndIsRetriedWhenItChanges() throws Exception {
     Path root = Files.createDirectories(dir.resolve("models"));
