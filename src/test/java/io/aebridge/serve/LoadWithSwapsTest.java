@@ -108,8 +108,11 @@ class LoadWithSwapsTest {
       }
       long version = 1;
       int swaps = 0;
-      while (System.nanoTime() < end - TimeUnit.MILLISECONDS.toNanos(1000)) {
-        Thread.sleep(1000);
+      // A fixed rate, not sleep-then-copy: a copy slowed down by a busy machine must not thin out the swaps.
+      long nextSwap = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+      while (nextSwap < end) {
+        TimeUnit.NANOSECONDS.sleep(Math.max(0, nextSwap - System.nanoTime()));
+        nextSwap += TimeUnit.SECONDS.toNanos(1);
         version++;
         ServeFixtures.copyDenseAtomically(root, "m", version);
         swaps++;
