@@ -63,6 +63,7 @@ public final class ModelRepository implements AutoCloseable {
   private final AtomicLong loads = new AtomicLong();
   private final AtomicBoolean recheckScheduled = new AtomicBoolean();
   private volatile boolean initialScanDone;
+  private volatile boolean readyLatch;
   private volatile boolean closed;
 
   /** One model: its versions by number. */
@@ -555,9 +556,21 @@ public final class ModelRepository implements AutoCloseable {
     return out;
   }
 
-  /** Whether the first scan is done and no known version is still loading or settling. */
+  /**
+   * Whether the models found at start are in: the first scan is done and no version it found is still loading or
+   * settling (a failed load counts as done). Once true it stays true until {@link #close}: a version that appears
+   * later loads while the older ones keep serving, so it must not take a serving replica out of a load balancer's
+   * or a Kubernetes Service's rotation — with a shared models folder every replica sees the new version at once,
+   * and a readiness that dropped during its load would empty the whole rotation.
+   */
   public boolean ready() {
-    if (!initialScanDone || closed || anyUnsettled()) {
+    if (closed) {
+      return false;
+    }
+    if (readyLatch) {
+      return true;
+    }
+    if (!initialScanDone || anyUnsettled()) {
       return false;
     }
     for (Entry e : models.values()) {
@@ -567,6 +580,7 @@ public final class ModelRepository implements AutoCloseable {
         }
       }
     }
+    readyLatch = true;
     return true;
   }
 
