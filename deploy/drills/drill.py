@@ -237,10 +237,18 @@ def summarize(records, events, window_after=2.0):
     return out
 
 
+def interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main():
+    # SIGTERM (and SIGINT, which a background job ignores) end the run through the finally below: replicas and
+    # HAProxy are stopped, never left behind.
+    signal.signal(signal.SIGTERM, interrupted)
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--duration", type=float, default=60, help="seconds of load per drill (default 60)")
     ap.add_argument("--throughput-seconds", type=float, default=20)
+    ap.add_argument("--warmup-seconds", type=float, default=20)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--heap", default="256m")
     ap.add_argument("--drills", default="throughput,rollout,restart,kill,broken")
@@ -302,6 +310,9 @@ def main():
             if not haproxy.wait_state(r.name, "UP", 30):
                 raise RuntimeError(f"haproxy never marked {r.name} UP")
         log("haproxy: r1, r2, r3 UP")
+        # JIT warm-up of every replica and of the balancer path; not recorded.
+        run("warmup", lambda load: [], min_duration=args.warmup_seconds)
+        results.pop("warmup")
         if "throughput" in drills:
             tp = {}
             for n in (1, 2, 3):
