@@ -249,6 +249,7 @@ def main():
     ap.add_argument("--duration", type=float, default=60, help="seconds of load per drill (default 60)")
     ap.add_argument("--throughput-seconds", type=float, default=20)
     ap.add_argument("--warmup-seconds", type=float, default=20)
+    ap.add_argument("--throughput-rounds", type=int, default=1, help="repeat the 1/2/3/direct sequence")
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--heap", default="256m")
     ap.add_argument("--drills", default="throughput,rollout,restart,kill,broken")
@@ -261,7 +262,8 @@ def main():
     results_dir = pathlib.Path(args.results)
     results_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc)
-    log_path = results_dir / f"drills-{stamp:%Y-%m-%d}.log"
+    check = "throughput" if drills == ["throughput"] else "drills"
+    log_path = results_dir / f"{check}-{stamp:%Y-%m-%d}.log"
     log_path.write_text("")
     log = Log(log_path)
     started, load_start, t_start = stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), open("/proc/loadavg").read().strip(), time.time()
@@ -314,18 +316,17 @@ def main():
         run("warmup", lambda load: [], min_duration=args.warmup_seconds)
         results.pop("warmup")
         if "throughput" in drills:
-            tp = {}
-            for n in (1, 2, 3):
-                for r in replicas:
-                    haproxy.command(f"set server be_infer/{r.name} state "
-                                    f"{'ready' if int(r.name[1]) <= n else 'maint'}")
-                for r in replicas[:n]:
-                    haproxy.wait_state(r.name, "UP", 30)
-                s = run(f"throughput_{n}", lambda load: [], min_duration=args.throughput_seconds)
-                tp[str(n)] = s["throughput_rps"]
-            s = run("throughput_direct", lambda load: [], min_duration=args.throughput_seconds,
+            for rnd in range(1, args.throughput_rounds + 1):
+                sfx = f"_r{rnd}" if args.throughput_rounds > 1 else ""
+                for n in (1, 2, 3):
+                    for r in replicas:
+                        haproxy.command(f"set server be_infer/{r.name} state "
+                                        f"{'ready' if int(r.name[1]) <= n else 'maint'}")
+                    for r in replicas[:n]:
+                        haproxy.wait_state(r.name, "UP", 30)
+                    run(f"throughput_{n}{sfx}", lambda load: [], min_duration=args.throughput_seconds)
+                run(f"throughput_direct{sfx}", lambda load: [], min_duration=args.throughput_seconds,
                     port=replicas[0].port)
-            tp["1_direct"] = s["throughput_rps"]
             for r in replicas:
                 haproxy.command(f"set server be_infer/{r.name} state ready")
             for r in replicas:
@@ -425,6 +426,9 @@ def main():
             haproxy.stop()
 
     goals = {}
+    tp = [s["failed"] for n, s in results.items() if n.startswith("throughput_")]
+    if tp:
+        goals["throughput"] = sum(tp) == 0
     for name in ("rollout", "restart", "broken"):
         if name in results:
             goals[name] = results[name]["failed"] == 0
@@ -443,7 +447,7 @@ def main():
         figures["kill_to_down_s"] = results["kill"]["events"][0]["kill_to_down_s"]
         figures["kill_in_flight"] = results["kill"]["events"][0]["in_flight_at_kill"]
     doc = {
-        "check": "drills", "command": "deploy/drills/run.sh " + " ".join(sys.argv[1:]), "started": started,
+        "check": check, "command": "deploy/drills/run.sh " + " ".join(sys.argv[1:]), "started": started,
         "seconds": round(time.time() - t_start, 1),
         "machine": {"nproc": os.cpu_count(), "loadavg_start": load_start,
                     "loadavg_end": open("/proc/loadavg").read().strip()},
@@ -455,7 +459,7 @@ def main():
                   "drill_seconds": args.duration},
         "drills": results,
     }
-    out = results_dir / f"drills-{stamp:%Y-%m-%d}.json"
+    out = results_dir / f"{check}-{stamp:%Y-%m-%d}.json"
     out.write_text(json.dumps(doc, indent=1) + "\n")
     log(f"wrote {out}; passed={passed} {goals}")
     shutil.rmtree(work, ignore_errors=True)

@@ -10,6 +10,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "scaling.md"
+TICK = {True: "✔", False: "✘"}
 
 
 def newest(pattern):
@@ -36,11 +37,13 @@ def machine(doc):
 def drills_section(path, doc):
     d = doc["drills"]
     rel = path.relative_to(ROOT)
+    marks = ", ".join(f"{k} {TICK[v]}" for k, v in doc["goals_met"].items())
     lines = [f"Raw: [{rel}](../{rel}) (+ `.log`), run {doc['started']} by `{doc['command'].strip()}`, "
              f"{doc['seconds']:.0f} s; {machine(doc)}. Setup: {doc['setup']['replicas']} replicas (processes, "
              f"{doc['setup']['heap']} heap each), {doc['setup']['haproxy']}, {doc['setup']['connections']} "
              f"connections sending {doc['setup']['request']}. Goals met: "
-             f"{'all' if doc['passed'] else 'NOT all'} ({', '.join(f'{k} {'✔' if v else '✘'}' for k, v in doc['goals_met'].items())}).",
+             f"{'all' if doc['passed'] else 'NOT all'} ({marks}).",
+             ""
              "",
              "| drill | what happened | requests | failed at the client | balancer retries / redispatches "
              "| p99 whole run | p99 during the event | goal |",
@@ -70,30 +73,42 @@ def drills_section(path, doc):
         lines.append(f"| {name} | {what} | {fmt(s['requests'])} | **{fmt(s['failed'])}**"
                      f"{f' ({kinds})' if kinds else ''} | {s['balancer_retries']} / {s['balancer_redispatches']} "
                      f"| {fmt(s['p99_ms'], ' ms')} | {fmt(s.get('event_p99_ms'), ' ms')} | {goals[name]} "
-                     f"{'✔' if doc['goals_met'].get(name) else '✘'} |")
+                     f"{TICK[bool(doc['goals_met'].get(name))]} |")
     return "\n".join(lines)
 
 
 def throughput_section(path, doc):
     d = doc["drills"]
-    if "throughput_1" not in d:
+    rounds = sorted({k.split("_r")[1] for k in d if k.startswith("throughput_") and "_r" in k}, key=int)
+    suffixes = [f"_r{r}" for r in rounds] or [""]
+    if f"throughput_1{suffixes[0]}" not in d:
         return "(no throughput run in the newest results)"
-    base = d["throughput_1"]["throughput_rps"]
-    lines = ["| replicas behind HAProxy | req/s | × one replica | p50 | p99 | failed |", "|---|---|---|---|---|---|"]
-    for n in ("1", "2", "3"):
-        s = d[f"throughput_{n}"]
-        lines.append(f"| {n} | {fmt(s['throughput_rps'])} | {s['throughput_rps'] / base:.2f}× | "
-                     f"{fmt(s['p50_ms'], ' ms')} | {fmt(s['p99_ms'], ' ms')} | {s['failed']} |")
-    if "throughput_direct" in d:
-        s = d["throughput_direct"]
-        lines.append(f"| 1, no balancer (client → replica) | {fmt(s['throughput_rps'])} | "
-                     f"{s['throughput_rps'] / base:.2f}× | {fmt(s['p50_ms'], ' ms')} | {fmt(s['p99_ms'], ' ms')} "
-                     f"| {s['failed']} |")
+    rel = path.relative_to(ROOT)
+    rows = [("1", "1"), ("2", "2"), ("3", "3"), ("direct", "1, no balancer (client → replica)")]
+    head = " | ".join(f"round {i + 1} req/s (p99)" for i in range(len(suffixes)))
+    lines = [f"Raw: [{rel}](../{rel}), run {doc['started']}; {machine(doc)}.", "",
+             f"| replicas | {head} | mean req/s | × one replica behind HAProxy |",
+             "|---|" + "---|" * (len(suffixes) + 2)]
+    mean = {}
+    for key, _ in rows:
+        vals = [d[f"throughput_{key}{sfx}"]["throughput_rps"] for sfx in suffixes if f"throughput_{key}{sfx}" in d]
+        mean[key] = sum(vals) / len(vals) if vals else None
+    for key, label in rows:
+        cells = []
+        for sfx in suffixes:
+            s = d.get(f"throughput_{key}{sfx}")
+            cells.append(f"{fmt(s['throughput_rps'])} ({fmt(s['p99_ms'], ' ms')})" if s else "–")
+        if mean[key] is None:
+            continue
+        lines.append(f"| {label} | {' | '.join(cells)} | {fmt(mean[key])} | {mean[key] / mean['1']:.2f}× |")
+    failed = sum(s["failed"] for k, s in d.items() if k.startswith("throughput_"))
+    first = d[f"throughput_1{suffixes[0]}"]
     lines.append("")
-    lines.append(f"Each row: {doc['setup']['connections']} connections for "
-                 f"{d['throughput_1']['seconds']:.0f} s, one after the other in the same run. The load client, "
-                 "HAProxy and every replica share the same 2 cores, so more replicas cannot add CPU: these rows "
-                 "show what the balancer and extra JVMs cost, not how the design scales.")
+    lines.append(f"Each cell: {doc['setup']['connections']} connections for {first['seconds']:.0f} s; the rows of a "
+                 f"round run one after the other, rounds repeat the sequence so drift in the machine's load shows "
+                 f"up as a difference between rounds. {failed} failed requests in all. The load client, HAProxy and "
+                 "every replica share the same 2 cores, so more replicas cannot add CPU: these rows show what the "
+                 "balancer and extra JVMs cost, not how the design scales.")
     return "\n".join(lines)
 
 
@@ -113,11 +128,17 @@ def image_section(path, doc):
 
 def render(text):
     dpath, ddoc = newest("deploy/drills/results/drills-*.json")
+    tpath, tdoc = newest("deploy/drills/results/throughput-*.json")
     ipath, idoc = newest("deploy/image/results/image-*.json")
     parts = {"image": image_section(ipath, idoc)}
     if ddoc:
         parts["drills"] = drills_section(dpath, ddoc)
-        parts["throughput"] = throughput_section(dpath, ddoc)
+    # The newest run that measured throughput: a throughput-only run, or the drills run.
+    candidates = [(doc["started"], path, doc) for path, doc in ((dpath, ddoc), (tpath, tdoc))
+                  if doc and any(k.startswith("throughput_") for k in doc["drills"])]
+    if candidates:
+        _, path, doc = max(candidates, key=lambda c: c[0])
+        parts["throughput"] = throughput_section(path, doc)
     for name, body in parts.items():
         pattern = re.compile(rf"(<!-- {name}:begin -->\n).*?(\n<!-- {name}:end -->)", re.S)
         if not pattern.search(text):

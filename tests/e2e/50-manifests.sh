@@ -3,6 +3,7 @@
 # kubernetes-validate's schemas in strict mode, KServe kinds against KServe's CRD schemas kept in deploy/kserve/crds,
 # plus the deployment contract (probes, grace period vs drain, non-root, read-only root fs, ports, KServe
 # protocols). Then proves the check can fail: broken copies in $WORK must each be refused, naming what is wrong.
+# Last, docs/scaling.md's generated tables must match the committed raw results.
 # Contract: tests/e2e (COMMON): PY, WORK, ROOT set; `ok   `/`FAIL ` lines; non-zero exit on any FAIL.
 set -euo pipefail
 ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -43,5 +44,12 @@ refused short-grace deploy/k8s/base/deployment.yaml 's/terminationGracePeriodSec
 refused isvc-unknown-field deploy/kserve/inferenceservice-rest-v1.yaml 's/storageUri:/storageURI:/' storageURI
 refused runtime-protocols-not-a-list deploy/kserve/clusterservingruntime.yaml '/^  protocolVersions:$/,/grpc-v2/c\  protocolVersions: v1' protocolVersions
 refused runtime-without-v2 deploy/kserve/clusterservingruntime.yaml '/^    - v2$/d' 'grpc-v2'
+
+# 3. docs/scaling.md's tables are what the committed raw results give (deploy/drills/write-doc.py wrote them).
+if "$PY" deploy/drills/write-doc.py --check > "$WORK/doc.out" 2>&1; then
+  echo "ok   docs/scaling.md tables match the newest deploy/drills/results and deploy/image/results"
+else
+  echo "FAIL $(cat "$WORK/doc.out")"; failed=1
+fi
 
 exit $failed
