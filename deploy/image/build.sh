@@ -150,12 +150,15 @@ buildah config \
   --label org.opencontainers.image.base.name="debian:$suite (debootstrap, minbase) + $base_packages" \
   --created-by "deploy/image/build.sh" \
   "$ctr"
+previous=$(podman image inspect --format '{{.Id}}' "localhost/aebridge:$version" 2>/dev/null || true)
 buildah commit --quiet --timestamp "$SOURCE_DATE_EPOCH" "$ctr" "localhost/aebridge:$version" >/dev/null
 buildah rm "$ctr" >/dev/null; trap - EXIT
 podman tag "localhost/aebridge:$version" localhost/aebridge:latest
 rm -rf "$stage"
-
+# The image the tags left (1 GB each build); kept if a container still uses it.
 id=$(podman image inspect --format '{{.Id}}' "localhost/aebridge:$version")
+if [[ -n $previous && $previous != "$id" ]]; then podman rmi "$previous" >/dev/null 2>&1 || true; fi
+
 size=$(podman image inspect --format '{{.Size}}' "localhost/aebridge:$version")
 echo "image localhost/aebridge:$version id ${id:0:12} size $((size / 1000000)) MB (uncompressed)"
 if [[ -n $save ]]; then
