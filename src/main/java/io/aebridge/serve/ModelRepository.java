@@ -81,6 +81,7 @@ public final class ModelRepository implements AutoCloseable {
   private final AtomicLong loads = new AtomicLong();
   private final AtomicBoolean recheckScheduled = new AtomicBoolean();
   private volatile boolean initialScanDone;
+  private volatile boolean readyLatch;
   private volatile boolean closed;
 
   public ModelRepository(ServerConfig config, OpPolicy ops) {
@@ -490,9 +491,21 @@ public final class ModelRepository implements AutoCloseable {
     return out;
   }
 
-  /** Whether the first scan is done and every known model is ready ({@link #ready(String)}). */
+  /**
+   * Whether the models found at start are in: the first scan is done and every known model is ready
+   * ({@link #ready(String)}). Once true it stays true until {@link #close}: a version that appears later loads while
+   * the older ones keep serving, so it must not take a serving replica out of a load balancer's or a Kubernetes
+   * Service's rotation — with a shared models folder every replica sees the new version at once, and a readiness
+   * that dropped during its load would empty the whole rotation.
+   */
   public boolean ready() {
-    return initialScanDone && !closed && table.allReady();
+    if (closed) {
+      return false;
+    }
+    if (!readyLatch && initialScanDone && table.allReady()) {
+      readyLatch = true;
+    }
+    return readyLatch;
   }
 
   /**

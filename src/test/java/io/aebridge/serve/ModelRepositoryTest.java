@@ -354,6 +354,26 @@ class ModelRepositoryTest {
   }
 
   @Test
+  void aNewVersionSettlingOrLoadingLeavesAReadyServerReady() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("models"));
+    ServeFixtures.copyDense(root, "m", 1);
+    ServerConfig slow = config(root).settleTime(Duration.ofHours(1)).build();
+    try (ModelRepository r = new ModelRepository(slow, OpPolicy.of(slow.ops()))) {
+      r.refresh();
+      r.refresh();
+      assertTrue(!r.ready(), "not started: the first scan is not done");
+      r.start();
+      assertTrue(r.ready(), "version 1 loaded");
+      ServeFixtures.copyTree(root.resolve("m").resolve("1"), root.resolve("m").resolve("2"));
+      r.refresh();
+      assertEquals(Set.of(1L), available(r, "m"), "version 2 waits for its second look");
+      assertTrue(r.ready(), "a version settling in the background does not make a serving replica unready");
+      r.close();
+      assertTrue(!r.ready(), "closed");
+    }
+  }
+
+  @Test
   void defaultAllowListNamesOnlyRealOps() throws Exception {
     OpList ops = OpList.parseFrom(TensorFlow.registeredOpList().toByteArray());
     Set<String> registered = new TreeSet<>();
