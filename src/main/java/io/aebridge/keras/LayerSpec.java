@@ -63,6 +63,7 @@ sealed interface LayerSpec {
       @JsonProperty("quantization_config") JsonNode quantization) implements LayerSpec {
     public Dense {
       Checks.positive("units", units);
+      Checks.activation(activationConfig);
       if (loraRank != null && loraRank > 0) {
         throw new IllegalArgumentException("LoRA-enabled Dense layers (lora_rank " + loraRank + ") are not supported");
       }
@@ -96,6 +97,7 @@ sealed interface LayerSpec {
       @JsonProperty("use_bias") Boolean useBias) implements LayerSpec {
     public Conv {
       Checks.positive("filters", filters);
+      Checks.activation(activationConfig);
       kernelSize = Checks.pair("kernel_size", kernelSize, null);
       strides = Checks.pair("strides", strides, new int[] {1, 1});
       dilationRate = Checks.pair("dilation_rate", dilationRate, new int[] {1, 1});
