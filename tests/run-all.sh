@@ -30,16 +30,24 @@ py=$(scripts/python-env.sh)
 
 step "Python reference models regenerated from scratch (1 epoch, 1000 digits)"
 "$py" python-reference/train_reference.py --models all --epochs 1 --train-limit 1000 --seed 7 --version 1 \
-  --out "$work/py-models" --goldens "$work/py-goldens" > "$work/python-reference.log" 2>&1 \
+  --out "$work/py-models" --goldens "$work/py-goldens" --keras-files "$work/keras-files" \
+  > "$work/python-reference.log" 2>&1 \
   || { cat "$work/python-reference.log"; exit 1; }
 tail -n 3 "$work/python-reference.log"
 
 step "Java build and tests (Maven)"
 rm -rf target/surefire-reports   # the summary counts this run's reports only
-mvn -B -ntp verify -Daebridge.pythonGoldens="$work/py-goldens"
+mvn -B -ntp verify -Daebridge.pythonGoldens="$work/py-goldens" -Daebridge.kerasFiles="$work/keras-files"
 
 java_pass=0
 java_fail=0
+
+step "Keras import parity report (docs/keras-parity.md, from KerasReferenceParityTest's JSON)"
+if "$py" tests/keras/write_parity_doc.py target/keras-parity.json docs/keras-parity.md; then
+  java_pass=$((java_pass + 1)); echo "ok   docs/keras-parity.md written, every figure within tolerance"
+else
+  java_fail=$((java_fail + 1)); echo "FAIL docs/keras-parity.md (missing JSON or a figure over tolerance)"
+fi
 
 step "Coverage-guided fuzzing of the server's request decoders (Jazzer, 15 s)"
 # mvn verify above replayed the kept corpus; this fuzzes anew. The long run is tests/reliability/long-fuzz.sh.

@@ -595,7 +595,7 @@ public final class KerasModel implements AutoCloseable {
   /**
    * Writes this model as a SavedModel (tag {@code serve}, the signatures above, weights in {@code variables/})
    * into {@code dir}, which must not exist yet or be empty. Callers wanting the TF Serving layout and an atomic
-   * rename use {@code aebridge import} / {@link KerasImport}.
+   * rename use {@code aebridge import}.
    */
   public void writeSavedModel(Path dir) throws IOException {
     checkOpen();

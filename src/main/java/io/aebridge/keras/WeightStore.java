@@ -50,6 +50,17 @@ abstract class WeightStore {
   final List<float[]> read(List<Step> path, List<long[]> expected) {
     LayerSpec layer = path.get(path.size() - 1).layer();
     String where = "layer '" + pathName(path) + "' (class " + layer.className() + ")";
+    try {
+      return readChecked(path, layer, where, expected);
+    } catch (Mismatch e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // jHDF reports damaged structures with assorted runtime exceptions; all mean the same to the caller.
+      throw new Mismatch(where + ": its weights cannot be read from the file (" + e + ")");
+    }
+  }
+
+  private List<float[]> readChecked(List<Step> path, LayerSpec layer, String where, List<long[]> expected) {
     List<Dataset> sets = datasets(path, layer, where);
     if (sets.size() != expected.size()) {
       throw new Mismatch(where + ": the file holds " + sets.size() + " weight arrays for it, the config needs "

@@ -1,0 +1,54 @@
+package io.aebridge.keras;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+
+/**
+ * Coverage-guided fuzzing (Jazzer) of the importer, a parser of untrusted files: zip headers and entries, HDF5
+ * superblocks, object headers and attributes, and the JSON configs inside. Seeds (a Keras 3 zip with Dense, one
+ * with Conv2D + BatchNormalization, a tf.keras HDF5) are under
+ * {@code src/test/resources/io/aebridge/keras/KerasImportFuzzTestInputs/quick/}. Properties on every input: the
+ * result is a model or a {@link KerasImportException} (any other exception or error is a finding), within
+ * {@link #PER_INPUT_MILLIS}; with small limits, declared sizes cannot make it allocate more than they allow.
+ *
+ * <p>Plain {@code mvn test} replays the seeds; {@code JAZZER_FUZZ=1 mvn test -Dtest='KerasImportFuzzTest#quick'}
+ * fuzzes for 15 s.
+ */
+class KerasImportFuzzTest {
+  static final long PER_INPUT_MILLIS = 10_000;
+  static final KerasModel.Limits LIMITS = new KerasModel.Limits(1 << 20, 4 << 20, 1 << 20);
+  static final AtomicLong inputs = new AtomicLong();
+  static final AtomicLong accepted = new AtomicLong();
+
+  @FuzzTest(maxDuration = "15s")
+  void quick(byte[] data) throws IOException {
+    Path file = Files.createTempFile("aebridge-keras-fuzz-", ".bin");
+    try {
+      Files.write(file, data);
+      long t0 = System.nanoTime();
+      try (KerasModel model = KerasModel.read(file, null, LIMITS)) {
+        assertTrue(!model.signatures().isEmpty());
+        accepted.incrementAndGet();
+      } catch (KerasImportException expected) {
+        assertTrue(expected.getMessage() != null && !expected.getMessage().isBlank());
+      }
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(ms < PER_INPUT_MILLIS, "one input took " + ms + " ms");
+      inputs.incrementAndGet();
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  @AfterAll
+  static void summary() {
+    System.out.println("KerasImportFuzzTest: " + inputs.get() + " inputs (" + accepted.get()
+        + " imported), no crash, no hang");
+  }
+}
