@@ -192,7 +192,7 @@ public final class KerasModel implements AutoCloseable {
       }
       weights = Files.createTempFile("aebridge-keras-", ".weights.h5");
       try (InputStream in = zip.getInputStream(w); OutputStream out = Files.newOutputStream(weights)) {
-        copyBounded(file, WEIGHTS_ENTRY, in, out, limits.maxWeightsBytes());
+        copyBounded(file, WEIGHTS_ENTRY, in, out, limits.maxWeightsBytes(), w.getCrc());
       }
       try (HdfFile hdf = openHdf(file, weights)) {
         return build(file, sha256, "keras", version, model, new WeightStore.Keras3(hdf, limits.maxWeightValues()),
@@ -278,15 +278,20 @@ public final class KerasModel implements AutoCloseable {
     }
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     try (InputStream in = zip.getInputStream(e)) {
-      copyBounded(file, name, in, out, max);
+      copyBounded(file, name, in, out, max, e.getCrc());
     }
     return out.toByteArray();
   }
 
-  /** Copies at most {@code max} bytes, whatever the zip header declares; more is an error, not a truncation. */
-  private static void copyBounded(Path file, String name, InputStream in, OutputStream out, long max)
+  /**
+   * Copies at most {@code max} bytes, whatever the zip header declares (more is an error, not a truncation), and
+   * checks the entry's CRC-32: Java does not check it for stored (uncompressed) entries, which Keras writes, and a
+   * damaged weights file is better refused here than parsed.
+   */
+  private static void copyBounded(Path file, String name, InputStream in, OutputStream out, long max, long crc)
       throws IOException {
     byte[] buffer = new byte[64 * 1024];
+    java.util.zip.CRC32 check = new java.util.zip.CRC32();
     long total = 0;
     int n;
     while ((n = in.read(buffer)) > 0) {
@@ -294,7 +299,11 @@ public final class KerasModel implements AutoCloseable {
       if (total > max) {
         throw new KerasImportException(file, name + " unpacks to more than the limit of " + max + " bytes");
       }
+      check.update(buffer, 0, n);
       out.write(buffer, 0, n);
+    }
+    if (crc != -1 && check.getValue() != crc) {
+      throw new KerasImportException(file, "the archive is damaged: " + name + " does not match its CRC-32");
     }
   }
 

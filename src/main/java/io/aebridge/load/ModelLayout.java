@@ -18,12 +18,14 @@ public final class ModelLayout {
   public static final String SAVED_MODEL_FILE = "saved_model.pb";
   /** The model card written beside the SavedModel inside each version folder. */
   public static final String MODEL_CARD_FILE = "model-card.json";
+  /** Keras files that make a folder a version too (served through io.aebridge.keras.KerasServing). */
+  public static final java.util.List<String> KERAS_FILES = java.util.List.of("model.keras", "model.h5");
   /** Prefix of the folders an export writes before renaming them into place. */
   public static final String TEMP_PREFIX = ".tmp-";
 
   private ModelLayout() {}
 
-  /** The versions under {@code modelDir} that hold a {@code saved_model.pb}, ascending. */
+  /** The versions under {@code modelDir} that hold a {@code saved_model.pb} or a Keras file ({@link #KERAS_FILES}), ascending. */
   public static List<Long> versions(Path modelDir) throws IOException {
     List<Long> versions = new ArrayList<>();
     if (!Files.isDirectory(modelDir)) {
@@ -32,7 +34,8 @@ public final class ModelLayout {
     try (Stream<Path> children = Files.list(modelDir)) {
       for (Path child : (Iterable<Path>) children::iterator) {
         OptionalLong v = parseVersion(child.getFileName().toString());
-        if (v.isPresent() && Files.isRegularFile(child.resolve(SAVED_MODEL_FILE))) {
+        if (v.isPresent() && (Files.isRegularFile(child.resolve(SAVED_MODEL_FILE))
+            || KERAS_FILES.stream().anyMatch(k -> Files.isRegularFile(child.resolve(k))))) {
           versions.add(v.getAsLong());
         }
       }

@@ -1,6 +1,7 @@
 package io.aebridge.serve;
 
 import io.aebridge.load.HostTensor;
+import io.aebridge.keras.KerasServing;
 import io.aebridge.load.LoadedModel;
 import io.aebridge.load.ModelLayout;
 import io.aebridge.load.ModelLoadException;
@@ -292,8 +293,11 @@ public final class ModelRepository implements AutoCloseable {
     long start = System.nanoTime();
     LoadedModel model = null;
     try {
-      ops.check(dir);
-      model = LoadedModel.load(dir);
+      Path keras = KerasServing.kerasFile(dir);
+      if (keras == null) {
+        ops.check(dir);
+      }
+      model = keras == null ? LoadedModel.load(dir) : KerasServing.load(keras);
       Servable servable = new Servable(entry.name, version, model, () -> slot.state = VersionStatus.State.END);
       if (config.warmup()) {
         warmUp(servable);

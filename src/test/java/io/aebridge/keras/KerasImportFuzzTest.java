@@ -44,7 +44,7 @@ class KerasImportFuzzTest {
   }
 
   @FuzzTest(maxDuration = "15s")
-  void quick(byte[] data) throws IOException {
+  void quick(byte[] data) throws Exception {
     Path file = Files.createTempFile("aebridge-keras-fuzz-", ".bin");
     try {
       Files.write(file, data);
@@ -56,7 +56,9 @@ class KerasImportFuzzTest {
         assertTrue(expected.getMessage() != null && !expected.getMessage().isBlank());
       }
       long ms = (System.nanoTime() - t0) / 1_000_000;
-      assertTrue(ms < PER_INPUT_MILLIS, "one input took " + ms + " ms");
+      assertTrue(ms < PER_INPUT_MILLIS, "one input (" + data.length + " bytes, sha256 "
+          + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data))
+          + ") took " + ms + " ms");
       inputs.incrementAndGet();
     } finally {
       Files.deleteIfExists(file);

@@ -102,6 +102,19 @@ class KerasRefusalTest {
     }
   }
 
+  /**
+   * A fuzzing finding kept as a fixture: the weights file of a Keras 3 archive with one damaged object header. In a
+   * zip it is now refused by the CRC check ({@code slow-weights-in-zip.keras} in the fuzz corpus); read as an
+   * {@code .h5}, jHDF spends seconds (12 s on the loaded 2-core machine) before failing to read the root
+   * attributes. It is refused, not hung — how long jHDF takes on such headers is not bounded by the importer.
+   */
+  @Test
+  void damagedAttributeHeaderIsRefused() throws Exception {
+    Path file = io.aebridge.ProjectPaths.root()
+        .resolve("src/test/resources/io/aebridge/keras/findings/slow-attribute-header.h5");
+    assertTrue(refused(file).contains("cannot read attribute 'model_config'"));
+  }
+
   @Test
   void notAKerasFile() throws Exception {
     Path file = Files.writeString(temp.resolve("model.keras"), "hello");
