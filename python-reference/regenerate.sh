@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
 rm -rf saved-models/py-* tests/fixtures/python/py-*
 common=(--epochs 5 --seed 1337 --version 1 --out saved-models --goldens tests/fixtures/python)
 "$py" python-reference/train_reference.py --models all --paths default,tf-save-naive "${common[@]}" "$@"
-"$py" python-reference/train_reference.py --models demo --paths frozen "${common[@]}" "$@"
+"$py" python-reference/train_reference.py --models demo --paths frozen --keras-files "" "${common[@]}" "$@"
 if [[ -z ${SKIP_CLI_CHECK:-} ]]; then
   # train_reference.py already ran every signature through the TF1 session loader in-process; this is the real
   # CLI on serving_default of each kept model (run check_tf1_loader.py without arguments for every signature).

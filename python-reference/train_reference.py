@@ -599,6 +599,26 @@ def install(tmp: Path, final: Path):
     shutil.rmtree(old, ignore_errors=True)
 
 
+def write_keras_files(spec: ModelSpec, args, encoder, decoder, autoencoder, x, out: Path):
+    """The trained autoencoder as the files Python users have after model.save(): <name>.keras (Keras 3) and
+    <name>.h5 (tf_keras, same weights), each with goldens of serving_default, encode and decode (for the Java
+    Keras importer, io.aebridge.keras)."""
+    import keras_files
+    import tf_keras
+
+    def build(K):
+        if K is keras:
+            return autoencoder
+        enc, dec = build_parts(K, spec, args)
+        return compose(K, enc, dec, f"{spec.name}_autoencoder")
+
+    code = encoder.predict(x, verbose=0)
+    keras_files.write_pair(build, spec.name, out, [x], keras3_model=autoencoder,
+                           sub_models=lambda m: {"encode": (m.get_layer("encoder"), "input_0.npy"),
+                                                 "decode": (m.get_layer("decoder"), "code.npy")},
+                           extra_inputs={"code.npy": code})
+
+
 def dir_size(p: Path) -> int:
     return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
 
@@ -660,6 +680,9 @@ def main(argv=None):
                     help="where py-<model>-<path>/<version>/ go (default saved-models, relative to the repo root)")
     ap.add_argument("--goldens", default="tests/fixtures/python", metavar="DIR",
                     help="where py-<model>-<path>/ goldens go (default tests/fixtures/python); '' to skip")
+    ap.add_argument("--keras-files", default="tests/fixtures/keras", metavar="DIR",
+                    help="where each model is also saved as Keras files, <model>.keras (Keras 3) and <model>.h5 "
+                         "(tf_keras), with goldens in <file>.goldens/ (default tests/fixtures/keras); '' to skip")
     ap.add_argument("--version", default="auto",
                     help="'auto' (default): next free integer in the model folder; or an integer, replacing it")
     ap.add_argument("--sparse-l1", type=float, default=1e-4, help="L1 activity weight for sparse (default 1e-4)")
@@ -683,6 +706,9 @@ def main(argv=None):
     if args.goldens:
         goldens = (REPO / args.goldens) if not Path(args.goldens).is_absolute() else Path(args.goldens)
     out.mkdir(parents=True, exist_ok=True)
+    keras_files = None
+    if args.keras_files:
+        keras_files = (REPO / args.keras_files) if not Path(args.keras_files).is_absolute() else Path(args.keras_files)
 
     x_train, x_test = load_mnist(args.train_limit)
     golden_x = x_test[:GOLDEN_BATCH]
@@ -697,6 +723,10 @@ def main(argv=None):
         print(f"[{model_name}] trained {summary['epochs']} epochs in {train_s:.1f}s: "
               f"loss {summary['final_loss']:.4f}, val_loss {summary['final_val_loss']:.4f}", flush=True)
         x = shaped(golden_x, spec)
+        if keras_files is not None:
+            write_keras_files(spec, args, encoder, decoder, autoencoder, x, keras_files)
+            print(f"[{model_name}] keras files  {model_name}.keras, {model_name}.h5 (+ goldens) -> {keras_files}",
+                  flush=True)
         for path in paths:
             pinfo = PATHS[path]
             dir_name = f"py-{model_name}-{path}"

@@ -67,9 +67,9 @@ step "Python reference models regenerated from scratch (1 epoch, 1000 digits)"
 goldens_flag=()
 if [[ -n $py && $have_data == yes ]] && "$py" python-reference/train_reference.py --models all --epochs 1 \
      --train-limit 1000 --seed 7 --version 1 --out "$work/py-models" --goldens "$work/py-goldens" \
-     > "$work/python-reference.log" 2>&1; then
+     --keras-files "$work/keras-files" > "$work/python-reference.log" 2>&1; then
   tail -n 3 "$work/python-reference.log"; pass "Python reference models regenerated"
-  goldens_flag=(-Daebridge.pythonGoldens="$work/py-goldens")
+  goldens_flag=(-Daebridge.pythonGoldens="$work/py-goldens" -Daebridge.kerasFiles="$work/keras-files")
 else
   cat "$work/python-reference.log" 2>/dev/null; fail "regenerating the Python reference models"
 fi
@@ -86,8 +86,21 @@ fi
 # Kept aside: later Maven runs (the fuzz step) write into target/surefire-reports again.
 mkdir -p "$work/java-reports"
 cp target/surefire-reports/TEST-*.xml "$work/java-reports/" 2>/dev/null || true
+step "Keras import parity report (docs/keras-parity.md, from KerasReferenceParityTest's JSON)"
+if [[ -n $py ]] && "$py" tests/keras/write_parity_doc.py target/keras-parity.json docs/keras-parity.md; then
+  pass "docs/keras-parity.md written, every figure within tolerance"
+else
+  fail "docs/keras-parity.md (missing JSON or a figure over tolerance)"
+fi
 if [[ ! -f target/aebridge.jar ]]; then
   fail "target/aebridge.jar was not built: the CLI checks below cannot run"
+fi
+
+step "Keras import parity report (docs/keras-parity.md, from KerasReferenceParityTest's JSON)"
+if "$py" tests/keras/write_parity_doc.py target/keras-parity.json docs/keras-parity.md; then
+  java_pass=$((java_pass + 1)); echo "ok   docs/keras-parity.md written, every figure within tolerance"
+else
+  java_fail=$((java_fail + 1)); echo "FAIL docs/keras-parity.md (missing JSON or a figure over tolerance)"
 fi
 
 step "Coverage-guided fuzzing of the server's request decoders (Jazzer, 15 s)"

@@ -55,14 +55,31 @@ public final class SavedModelExporter {
   /** As {@link #export(Path, AutoencoderSpec, ModelWeights, ModelCard)}, running {@code beforeRename} last. */
   static Exported export(Path root, AutoencoderSpec spec, ModelWeights weights, ModelCard card,
       Runnable beforeRename) throws IOException {
-    Path modelDir = root.resolve(spec.name());
+    return exportVersion(root, spec.name(), dir -> {
+      writeSavedModel(dir, spec, weights);
+      card.write(dir.resolve(ModelLayout.MODEL_CARD_FILE));
+      beforeRename.run();
+    });
+  }
+
+  /** Fills an empty version folder (SavedModel files and card). */
+  @FunctionalInterface
+  public interface VersionWriter {
+    void write(Path emptyDir) throws IOException;
+  }
+
+  /**
+   * Writes a version of model {@code name} under {@code root} with {@code writer}, with the same guarantees as
+   * every export: a {@code .tmp-} folder renamed into the next free version in one atomic step, deleted on
+   * failure. For SavedModels not built from a spec (e.g. an imported Keras model).
+   */
+  public static Exported exportVersion(Path root, String name, VersionWriter writer) throws IOException {
+    Path modelDir = root.resolve(name);
     Files.createDirectories(modelDir);
     removeStaleTemporaries(modelDir);
     Path temp = Files.createTempDirectory(modelDir, ModelLayout.TEMP_PREFIX + "export-");
     try {
-      writeSavedModel(temp, spec, weights);
-      card.write(temp.resolve(ModelLayout.MODEL_CARD_FILE));
-      beforeRename.run();
+      writer.write(temp);
       for (int attempt = 0; attempt < MAX_VERSION_RACES; attempt++) {
         long version = ModelLayout.nextVersion(modelDir);
         Path target = modelDir.resolve(Long.toString(version));

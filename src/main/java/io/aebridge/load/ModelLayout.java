@@ -22,18 +22,20 @@ public final class ModelLayout {
   public static final String SAVED_MODEL_FILE = "saved_model.pb";
   /** The model card written beside the SavedModel inside each version folder. */
   public static final String MODEL_CARD_FILE = "model-card.json";
+  /** Keras files that make a folder a version too (served through io.aebridge.keras.KerasServing). */
+  public static final java.util.List<String> KERAS_FILES = java.util.List.of("model.keras", "model.h5");
   /** Prefix of the folders an export writes before renaming them into place. */
   public static final String TEMP_PREFIX = ".tmp-";
 
   private ModelLayout() {}
 
-  /** The versions under {@code modelDir} that hold a {@code saved_model.pb}, ascending. */
+  /** The versions under {@code modelDir} that hold a {@code saved_model.pb} or a Keras file ({@link #KERAS_FILES}), ascending. */
   public static List<Long> versions(Path modelDir) throws IOException {
     return new ArrayList<>(versionFolders(modelDir).keySet());
   }
 
   /**
-   * The versions under {@code modelDir} that hold a {@code saved_model.pb}, each with the name of its folder
+   * The versions under {@code modelDir} that hold a {@code saved_model.pb} or a Keras file ({@link #KERAS_FILES}), each with the name of its folder
    * ({@code 123 → "00000123"}), ascending by version. When two folders parse to the same number ({@code 7} and
    * {@code 007}) the one spelled plainly wins, else the first by name, so the choice never depends on listing order.
    */
@@ -46,7 +48,8 @@ public final class ModelLayout {
       for (Path child : (Iterable<Path>) children::iterator) {
         String name = child.getFileName().toString();
         OptionalLong v = parseVersion(name);
-        if (v.isPresent() && Files.isRegularFile(child.resolve(SAVED_MODEL_FILE))) {
+        if (v.isPresent() && (Files.isRegularFile(child.resolve(SAVED_MODEL_FILE))
+            || KERAS_FILES.stream().anyMatch(k -> Files.isRegularFile(child.resolve(k))))) {
           versions.merge(v.getAsLong(), name, (a, b) -> preferred(v.getAsLong(), a, b));
         }
       }
