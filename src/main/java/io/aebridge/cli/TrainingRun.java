@@ -1,8 +1,8 @@
 package io.aebridge.cli;
 
+import io.aebridge.spec.SignatureNames;
 import io.aebridge.export.ModelCard;
 import io.aebridge.export.SavedModelExporter;
-import io.aebridge.graph.Endpoints;
 import io.aebridge.spec.AutoencoderSpec;
 import io.aebridge.train.ProgressListener;
 import io.aebridge.train.TrainedModel;
@@ -65,9 +65,9 @@ final class TrainingRun {
     String in = io.aebridge.graph.AutoencoderGraph.inputShapeOf(spec).toString();
     String code = io.aebridge.graph.AutoencoderGraph.codeShapeOf(spec).toString();
     Map<String, String> s = new LinkedHashMap<>();
-    s.put(Endpoints.SERVING_DEFAULT, Endpoints.INPUT + " " + in + " -> " + Endpoints.RECONSTRUCTION + " " + in);
-    s.put(Endpoints.ENCODE, Endpoints.INPUT + " " + in + " -> " + Endpoints.CODE + " " + code);
-    s.put(Endpoints.DECODE, Endpoints.CODE + " " + code + " -> " + Endpoints.RECONSTRUCTION + " " + in);
+    s.put(SignatureNames.SERVING_DEFAULT, SignatureNames.INPUT + " " + in + " -> " + SignatureNames.RECONSTRUCTION + " " + in);
+    s.put(SignatureNames.ENCODE, SignatureNames.INPUT + " " + in + " -> " + SignatureNames.CODE + " " + code);
+    s.put(SignatureNames.DECODE, SignatureNames.CODE + " " + code + " -> " + SignatureNames.RECONSTRUCTION + " " + in);
     return s;
   }
 

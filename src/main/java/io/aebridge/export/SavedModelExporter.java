@@ -1,8 +1,8 @@
 package io.aebridge.export;
 
+import io.aebridge.spec.SignatureNames;
 import io.aebridge.graph.AssignedParameters;
 import io.aebridge.graph.AutoencoderGraph;
-import io.aebridge.graph.Endpoints;
 import io.aebridge.graph.ModelWeights;
 import io.aebridge.load.ModelLayout;
 import io.aebridge.spec.AutoencoderSpec;
@@ -104,15 +104,15 @@ public final class SavedModelExporter {
             session.runner().feed(slot.value(), t).addTarget(slot.assign()).run().close();
           }
         }
-        Signature serve = Signature.builder().key(Endpoints.SERVING_DEFAULT)
-            .input(Endpoints.INPUT, model.input()).output(Endpoints.RECONSTRUCTION, model.reconstruction())
-            .methodName(Endpoints.PREDICT_METHOD).build();
-        Signature encode = Signature.builder().key(Endpoints.ENCODE)
-            .input(Endpoints.INPUT, model.input()).output(Endpoints.CODE, model.code())
-            .methodName(Endpoints.PREDICT_METHOD).build();
-        Signature decode = Signature.builder().key(Endpoints.DECODE)
-            .input(Endpoints.CODE, model.codeInput()).output(Endpoints.RECONSTRUCTION, model.decoded())
-            .methodName(Endpoints.PREDICT_METHOD).build();
+        Signature serve = Signature.builder().key(SignatureNames.SERVING_DEFAULT)
+            .input(SignatureNames.INPUT, model.input()).output(SignatureNames.RECONSTRUCTION, model.reconstruction())
+            .methodName(SignatureNames.PREDICT_METHOD).build();
+        Signature encode = Signature.builder().key(SignatureNames.ENCODE)
+            .input(SignatureNames.INPUT, model.input()).output(SignatureNames.CODE, model.code())
+            .methodName(SignatureNames.PREDICT_METHOD).build();
+        Signature decode = Signature.builder().key(SignatureNames.DECODE)
+            .input(SignatureNames.CODE, model.codeInput()).output(SignatureNames.RECONSTRUCTION, model.decoded())
+            .methodName(SignatureNames.PREDICT_METHOD).build();
         SavedModelBundle.exporter(dir.toString()).withSession(session)
             .withFunctions(SessionFunction.create(serve, session), SessionFunction.create(encode, session),
                 SessionFunction.create(decode, session))

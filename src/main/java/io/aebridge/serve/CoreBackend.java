@@ -37,10 +37,15 @@ final class CoreBackend implements ModelBackend {
   @Override
   public Map<String, HostTensor> run(ServedModel model, SignatureInfo signature, Map<String, HostTensor> inputs,
       long deadlineNanos) {
+    return inference.run(handle(model), signature, inputs, deadlineNanos);
+  }
+
+  /** The repository's handle behind {@code model}, for what only this server knows (the model card's image size). */
+  static ModelHandle handle(ServedModel model) {
     if (!(model instanceof Acquired a)) {
       throw new IllegalArgumentException(model + " was not acquired from this server's repository");
     }
-    return inference.run(a.handle(), signature, inputs, deadlineNanos);
+    return a.handle();
   }
 
   /** A {@link ModelHandle} seen by the core; closing it releases the handle. */

@@ -5,20 +5,23 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.aebridge.load.BuildInfo;
 import io.aebridge.load.HostTensor;
-import io.aebridge.load.ModelLayout;
 import io.aebridge.load.SignatureInfo;
 import io.aebridge.load.TensorSpec;
+import io.aebridge.serve.core.InferenceRequest;
+import io.aebridge.serve.core.InferenceResponse;
+import io.aebridge.serve.core.ServedModel;
+import io.aebridge.serve.core.ServingCore;
+import io.aebridge.serve.core.ServingException;
+import io.aebridge.serve.core.VersionSelector;
 import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import org.tensorflow.proto.DataType;
 
 /**
@@ -61,29 +64,19 @@ final class InferenceProtocolApi {
           });
         });
     r.get("/v2/models/{m}").tag("open-inference").summary("Model metadata (latest version)")
-        .response("OipModelMetadata").handle(ctx -> modelMetadata(ctx, new ModelRepository.Latest()));
+        .response("OipModelMetadata").handle(ctx -> modelMetadata(ctx, VersionSelector.LATEST));
     r.get("/v2/models/{m}/versions/{v}").tag("open-inference").summary("Model metadata of one version")
-        .response("OipModelMetadata").handle(ctx -> modelMetadata(ctx, specific(ctx)));
+        .response("OipModelMetadata").handle(ctx -> modelMetadata(ctx, PathParams.version(ctx)));
     r.get("/v2/models/{m}/ready").tag("open-inference").summary("Model readiness: 200 ready, 503 not yet, 404 "
-        + "unknown").response("OipModelReady").handle(ctx -> modelReady(ctx, new ModelRepository.Latest()));
+        + "unknown").response("OipModelReady").handle(ctx -> modelReady(ctx, VersionSelector.LATEST));
     r.get("/v2/models/{m}/versions/{v}/ready").tag("open-inference").summary("Readiness of one version")
-        .response("OipModelReady").handle(ctx -> modelReady(ctx, specific(ctx)));
+        .response("OipModelReady").handle(ctx -> modelReady(ctx, PathParams.version(ctx)));
     r.post("/v2/models/{m}/infer").tag("open-inference").summary("Inference with the latest version")
         .description(INFER_DESCRIPTION).request("OipInferRequest").response("OipInferResponse")
-        .handle(ctx -> infer(ctx, new ModelRepository.Latest()));
+        .handle(ctx -> infer(ctx, VersionSelector.LATEST));
     r.post("/v2/models/{m}/versions/{v}/infer").tag("open-inference").summary("Inference with one version")
         .description(INFER_DESCRIPTION).request("OipInferRequest").response("OipInferResponse")
-        .handle(ctx -> infer(ctx, specific(ctx)));
-  }
-
-  private ModelRepository.Specific specific(Context ctx) {
-    String text = ctx.pathParam("v");
-    OptionalLong v = ModelLayout.parseVersion(text);
-    if (v.isEmpty()) {
-      throw ApiException.notFound("Version '" + TensorJson.abbreviate(text) + "' of model '" + ctx.pathParam("m")
-          + "' is not a positive integer");
-    }
-    return new ModelRepository.Specific(v.getAsLong());
+        .handle(ctx -> infer(ctx, PathParams.version(ctx)));
   }
 
   private void serverMetadata(Context ctx) throws IOException {
@@ -99,11 +92,11 @@ final class InferenceProtocolApi {
     });
   }
 
-  private void modelMetadata(Context ctx, ModelRepository.Selector selector) throws IOException {
-    String m = ctx.pathParam("m");
-    try (ModelHandle h = s.repository().acquire(m, selector)) {
+  private void modelMetadata(Context ctx, VersionSelector selector) throws IOException {
+    String m = PathParams.model(ctx);
+    try (ServedModel h = s.core().acquire(m, selector)) {
       Http.model(ctx, m);
-      SignatureInfo sig = h.signature(ctx.queryParam("signature_name"));
+      SignatureInfo sig = ServingCore.signature(h, ctx.queryParam("signature_name"));
       List<String> versions = s.repository().status(m).stream()
           .filter(v -> v.state() == VersionStatus.State.AVAILABLE).map(v -> Long.toString(v.version())).toList();
       Http.json(ctx, g -> {
@@ -127,7 +120,7 @@ final class InferenceProtocolApi {
     for (TensorSpec t : specs) {
       g.writeStartObject();
       g.writeStringField("name", t.key());
-      g.writeStringField("datatype", TensorJson.oipDatatype(t.dtype()));
+      g.writeStringField("datatype", HostTensor.v2Datatype(t.dtype()));
       g.writeFieldName("shape");
       TensorJson.writeShape(g, t.rankKnown() ? t.shape() : new long[0]);
       g.writeEndObject();
@@ -135,18 +128,18 @@ final class InferenceProtocolApi {
     g.writeEndArray();
   }
 
-  private void modelReady(Context ctx, ModelRepository.Selector selector) throws IOException {
-    String m = ctx.pathParam("m");
+  private void modelReady(Context ctx, VersionSelector selector) throws IOException {
+    String m = PathParams.model(ctx);
     if (!s.repository().knows(m)) {
       throw ApiException.notFound("Unknown model '" + TensorJson.abbreviate(m) + "'; models are "
           + s.repository().knownModels());
     }
     Http.model(ctx, m);
     boolean ready;
-    try (ModelHandle h = s.repository().acquire(m, selector)) {
+    try (ServedModel h = s.core().acquire(m, selector)) {
       ready = h != null;
-    } catch (ApiException notAvailable) {
-      if (selector instanceof ModelRepository.Specific sp && s.repository().status(m).stream()
+    } catch (ServingException notAvailable) {
+      if (selector instanceof VersionSelector.Number sp && s.repository().status(m).stream()
           .noneMatch(v -> v.version() == sp.version())) {
         throw notAvailable;
       }
@@ -188,19 +181,19 @@ final class InferenceProtocolApi {
     List<Output> outputs;
   }
 
-  private void infer(Context ctx, ModelRepository.Selector selector) throws IOException {
-    String m = ctx.pathParam("m");
+  private void infer(Context ctx, VersionSelector selector) throws IOException {
+    String m = PathParams.model(ctx);
     long deadline = s.deadline();
-    try (ModelHandle h = s.repository().acquire(m, selector)) {
+    try (ServedModel h = s.core().acquire(m, selector)) {
       Http.model(ctx, m);
       byte[] body = Http.body(ctx, s.config().limits().maxBodyBytes());
       int headerLength = headerLength(ctx, body.length);
       Request request = parse(body, headerLength, h);
-      SignatureInfo sig = h.signature(request.signatureName);
-      Map<String, HostTensor> inputs = tensors(request, sig, body, headerLength, h);
-      List<Output> wanted = outputs(request, sig);
-      Map<String, HostTensor> outputs = s.run(h, sig, inputs, deadline);
-      respond(ctx, h, request, wanted, outputs);
+      Map<String, HostTensor> inputs = tensors(request, body, headerLength);
+      List<String> filter = request.outputs == null ? List.of() : request.outputs.stream().map(Output::name).toList();
+      InferenceResponse response = s.core().infer(h, new InferenceRequest(m, selector, request.signatureName, inputs,
+          filter), deadline);
+      respond(ctx, response, request);
     }
   }
 
@@ -222,7 +215,7 @@ final class InferenceProtocolApi {
     return (int) n;
   }
 
-  private static Request parse(byte[] body, int headerLength, ModelHandle model) throws IOException {
+  private static Request parse(byte[] body, int headerLength, ServedModel model) throws IOException {
     Request request = new Request();
     try (JsonParser p = TensorJson.JSON.createParser(body, 0, headerLength)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -302,7 +295,7 @@ final class InferenceProtocolApi {
     return t == JsonToken.VALUE_TRUE;
   }
 
-  private static Input readInput(JsonParser p, Request request, ModelHandle model, int bodyLength)
+  private static Input readInput(JsonParser p, Request request, ServedModel model, int bodyLength)
       throws IOException {
     expect(p, JsonToken.START_OBJECT, "Each input must be an object with name, shape, datatype and data");
     Input in = new Input();
@@ -340,7 +333,8 @@ final class InferenceProtocolApi {
         }
         case "data" -> {
           String label = in.name == null ? "inputs[" + request.inputs.size() + "]" : in.name;
-          DataType hint = in.datatype != null ? TensorJson.fromOip(in.datatype) : dtypeByName(model, request, in.name);
+          DataType hint = in.datatype != null ? HostTensor.fromV2Datatype(in.datatype)
+              : dtypeByName(model, request, in.name);
           long expected = in.shape == null ? 1024 : count(in.shape, label);
           if (expected > bodyLength) {
             throw ApiException.invalid("Input '" + label + "' declares shape " + Arrays.toString(in.shape)
@@ -366,12 +360,14 @@ final class InferenceProtocolApi {
     return in;
   }
 
-  private static DataType dtypeByName(ModelHandle model, Request request, String name) {
+  /** The dtype the signature gives input {@code name}, to store its numbers while "datatype" is not read yet. */
+  private static DataType dtypeByName(ServedModel model, Request request, String name) {
     if (name == null) {
       return null;
     }
     String key = request.signatureName;
-    SignatureInfo sig = key == null ? model.signatures().get(Servable.DEFAULT_SIGNATURE) : model.signatures().get(key);
+    SignatureInfo sig = key == null || key.isEmpty() ? model.defaultSignature().map(model.signatures()::get)
+        .orElse(null) : model.signatures().get(key);
     if (sig == null) {
       return null;
     }
@@ -445,33 +441,21 @@ final class InferenceProtocolApi {
     return new Output(name, binary);
   }
 
-  /** Checks each input against the signature and builds its tensor (binary ones from the body's tail). */
-  private static Map<String, HostTensor> tensors(Request request, SignatureInfo sig, byte[] body, int headerLength,
-      ModelHandle model) {
+  /**
+   * Builds each input's tensor as the request declares it (binary ones from the body's tail); the serving core then
+   * checks them against the signature.
+   */
+  private static Map<String, HostTensor> tensors(Request request, byte[] body, int headerLength) {
     Map<String, HostTensor> out = new LinkedHashMap<>();
     int offset = headerLength;
     for (Input in : request.inputs) {
-      TensorSpec spec = null;
-      for (TensorSpec t : sig.inputs()) {
-        if (t.key().equals(in.name)) {
-          spec = t;
-        }
-      }
-      if (spec == null) {
-        throw ApiException.invalid("Model '" + model.name() + "' (signature '" + sig.key() + "') has no input '"
-            + in.name + "'; its inputs are " + sig.inputs().stream().map(TensorSpec::key).toList());
-      }
       if (out.containsKey(in.name)) {
         throw ApiException.invalid("Input '" + in.name + "' is given twice");
       }
-      DataType dtype = TensorJson.fromOip(in.datatype);
+      DataType dtype = HostTensor.fromV2Datatype(in.datatype);
       if (dtype == null) {
         throw ApiException.invalid("Input '" + in.name + "' has datatype " + TensorJson.abbreviate(in.datatype)
-            + ", which this server does not serve; supported: FP32, FP64, INT32, INT64");
-      }
-      if (dtype != spec.dtype()) {
-        throw ApiException.invalid("Input '" + in.name + "' expects datatype " + TensorJson.oipDatatype(spec.dtype())
-            + ", got " + in.datatype);
+            + ", which this server does not serve; supported: " + HostTensor.SUPPORTED_V2);
       }
       long n = count(in.shape, in.name);
       if (in.data != null) {
@@ -481,7 +465,7 @@ final class InferenceProtocolApi {
         }
         in.tensor = in.data.toTensor(in.shape, dtype, in.name);
       } else {
-        long bytes = n * TensorJson.byteSize(dtype);
+        long bytes = n * HostTensor.byteSize(dtype);
         if (in.binarySize != bytes) {
           throw ApiException.invalid("Input '" + in.name + "' has shape " + Arrays.toString(in.shape) + " of "
               + in.datatype + " (" + bytes + " bytes) but binary_data_size " + in.binarySize);
@@ -494,7 +478,7 @@ final class InferenceProtocolApi {
           throw ApiException.invalid("Input '" + in.name + "' needs " + bytes + " bytes of binary data at offset "
               + (offset - headerLength) + " but the body has only " + (body.length - offset) + " left");
         }
-        in.tensor = NumberBuffer.fromBinary(ByteBuffer.wrap(body, offset, (int) bytes), dtype, in.shape);
+        in.tensor = HostTensor.fromLittleEndian(dtype, in.shape, ByteBuffer.wrap(body, offset, (int) bytes));
         offset += (int) bytes;
       }
       out.put(in.name, in.tensor);
@@ -506,43 +490,32 @@ final class InferenceProtocolApi {
     return out;
   }
 
-  private static List<Output> outputs(Request request, SignatureInfo sig) {
-    List<String> names = sig.outputs().stream().map(TensorSpec::key).toList();
-    if (request.outputs == null || request.outputs.isEmpty()) {
-      List<Output> all = new ArrayList<>();
-      names.forEach(n -> all.add(new Output(n, null)));
-      return all;
+  private static void respond(Context ctx, InferenceResponse response, Request request) throws IOException {
+    Map<String, Boolean> binaryByName = new LinkedHashMap<>();
+    if (request.outputs != null) {
+      request.outputs.forEach(o -> binaryByName.put(o.name(), o.binary()));
     }
-    for (Output o : request.outputs) {
-      if (!names.contains(o.name())) {
-        throw ApiException.invalid("Requested output '" + o.name() + "' does not exist; outputs are " + names);
-      }
-    }
-    return request.outputs;
-  }
-
-  private static void respond(Context ctx, ModelHandle h, Request request, List<Output> wanted,
-      Map<String, HostTensor> outputs) throws IOException {
     List<HostTensor> binary = new ArrayList<>();
     byte[] header = Http.render(g -> {
       g.writeStartObject();
-      g.writeStringField("model_name", h.name());
-      g.writeStringField("model_version", Long.toString(h.version()));
+      g.writeStringField("model_name", response.model());
+      g.writeStringField("model_version", Long.toString(response.version()));
       if (request.id != null) {
         g.writeStringField("id", request.id);
       }
       g.writeArrayFieldStart("outputs");
-      for (Output o : wanted) {
-        HostTensor t = outputs.get(o.name());
-        boolean asBinary = o.binary() != null ? o.binary() : request.binaryOutput;
+      for (Map.Entry<String, HostTensor> e : response.outputs().entrySet()) {
+        HostTensor t = e.getValue();
+        Boolean wanted = binaryByName.get(e.getKey());
+        boolean asBinary = wanted != null ? wanted : request.binaryOutput;
         g.writeStartObject();
-        g.writeStringField("name", o.name());
-        g.writeStringField("datatype", TensorJson.oipDatatype(t.dtype()));
+        g.writeStringField("name", e.getKey());
+        g.writeStringField("datatype", HostTensor.v2Datatype(t.dtype()));
         g.writeFieldName("shape");
         TensorJson.writeShape(g, t.shape());
         if (asBinary) {
           g.writeObjectFieldStart("parameters");
-          g.writeNumberField("binary_data_size", t.elementCount() * TensorJson.byteSize(t.dtype()));
+          g.writeNumberField("binary_data_size", t.elementCount() * HostTensor.byteSize(t.dtype()));
           g.writeEndObject();
           binary.add(t);
         } else {
@@ -561,26 +534,10 @@ final class InferenceProtocolApi {
     ByteArrayOutputStream out = new ByteArrayOutputStream(header.length + 1024);
     out.write(header);
     for (HostTensor t : binary) {
-      out.write(littleEndian(t));
+      out.write(t.toLittleEndian());
     }
     ctx.disableCompression();
     ctx.header(HEADER_LENGTH, Integer.toString(header.length));
     Http.bytes(ctx, "application/octet-stream", out.toByteArray());
-  }
-
-  private static byte[] littleEndian(HostTensor t) {
-    int n = (int) t.elementCount();
-    ByteBuffer b = ByteBuffer.allocate(n * TensorJson.byteSize(t.dtype())).order(ByteOrder.LITTLE_ENDIAN);
-    Object a = t.array();
-    if (a instanceof float[] f) {
-      b.asFloatBuffer().put(f);
-    } else if (a instanceof double[] d) {
-      b.asDoubleBuffer().put(d);
-    } else if (a instanceof int[] i) {
-      b.asIntBuffer().put(i);
-    } else {
-      b.asLongBuffer().put((long[]) a);
-    }
-    return b.array();
   }
 }

@@ -1,5 +1,6 @@
 package io.aebridge.export;
 
+import io.aebridge.spec.SignatureNames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aebridge.TrainedFixtures;
 import io.aebridge.data.Dataset;
-import io.aebridge.graph.Endpoints;
 import io.aebridge.load.HostTensor;
 import io.aebridge.load.LoadedModel;
 import io.aebridge.load.ModelLayout;
@@ -51,16 +51,16 @@ class SavedModelExporterTest {
       float[] code = model.encode(five);
       float[] decoded = model.decode(code, 5);
       try (LoadedModel loaded = LoadedModel.load(exported.directory())) {
-        assertEquals(List.of(Endpoints.DECODE, Endpoints.ENCODE, Endpoints.SERVING_DEFAULT),
+        assertEquals(List.of(SignatureNames.DECODE, SignatureNames.ENCODE, SignatureNames.SERVING_DEFAULT),
             loaded.signatures().stream().map(SignatureInfo::key).sorted().toList());
-        TensorSpec x = loaded.signature(Endpoints.SERVING_DEFAULT).input(Endpoints.INPUT);
+        TensorSpec x = loaded.signature(SignatureNames.SERVING_DEFAULT).input(SignatureNames.INPUT);
         assertEquals(-1, x.shape()[0]);
         HostTensor in = HostTensor.ofFloats(inputShape, five.values());
         assertClose(reconstruction,
-            loaded.run(Endpoints.SERVING_DEFAULT, Map.of(Endpoints.INPUT, in)).get(Endpoints.RECONSTRUCTION));
-        assertClose(code, loaded.run(Endpoints.ENCODE, Map.of(Endpoints.INPUT, in)).get(Endpoints.CODE));
-        assertClose(decoded, loaded.run(Endpoints.DECODE,
-            Map.of(Endpoints.CODE, HostTensor.ofFloats(codeShape, code))).get(Endpoints.RECONSTRUCTION));
+            loaded.run(SignatureNames.SERVING_DEFAULT, Map.of(SignatureNames.INPUT, in)).get(SignatureNames.RECONSTRUCTION));
+        assertClose(code, loaded.run(SignatureNames.ENCODE, Map.of(SignatureNames.INPUT, in)).get(SignatureNames.CODE));
+        assertClose(decoded, loaded.run(SignatureNames.DECODE,
+            Map.of(SignatureNames.CODE, HostTensor.ofFloats(codeShape, code))).get(SignatureNames.RECONSTRUCTION));
       }
     }
   }

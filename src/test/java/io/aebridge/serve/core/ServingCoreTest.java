@@ -145,7 +145,7 @@ class ServingCoreTest {
     e = refused(Map.of());
     assertTrue(e.getMessage().contains("needs input 'x' (DT_FLOAT (-1, 2))"), e.getMessage());
     e = refused(Map.of("x", HostTensor.ofDoubles(new long[] {1, 2}, new double[2])));
-    assertTrue(e.getMessage().contains("expects DT_FLOAT, got DT_DOUBLE"), e.getMessage());
+    assertTrue(e.getMessage().contains("expects DT_FLOAT (FP32), got DT_DOUBLE (FP64)"), e.getMessage());
     e = refused(Map.of("x", HostTensor.ofFloats(new long[] {1, 3}, new float[3])));
     assertTrue(e.getMessage().contains("expects shape (-1, 2), got [1, 3]"), e.getMessage());
     e = refused(x(5));
