@@ -1,6 +1,5 @@
 package io.aebridge.evaluate;
 
-import io.aebridge.spec.SignatureNames;
 import io.aebridge.data.Dataset;
 import io.aebridge.export.ModelCard;
 import io.aebridge.load.HostTensor;
@@ -9,6 +8,7 @@ import io.aebridge.load.ModelLayout;
 import io.aebridge.load.SignatureInfo;
 import io.aebridge.load.TensorSpec;
 import io.aebridge.spec.CorruptionSpec;
+import io.aebridge.spec.SignatureNames;
 import io.aebridge.spec.SpecException;
 import io.aebridge.spec.SpecJson;
 import io.aebridge.train.Corruptor;

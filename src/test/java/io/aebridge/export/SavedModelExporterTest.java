@@ -1,6 +1,5 @@
 package io.aebridge.export;
 
-import io.aebridge.spec.SignatureNames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +13,7 @@ import io.aebridge.load.ModelLayout;
 import io.aebridge.load.SignatureInfo;
 import io.aebridge.load.TensorSpec;
 import io.aebridge.spec.AutoencoderSpec;
+import io.aebridge.spec.SignatureNames;
 import io.aebridge.train.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +45,8 @@ class SavedModelExporterTest {
       assertEquals(root.resolve(spec.name()).resolve("1"), exported.directory());
       assertTrue(Files.isRegularFile(exported.directory().resolve("saved_model.pb")));
       assertTrue(Files.isRegularFile(exported.directory().resolve(ModelLayout.MODEL_CARD_FILE)));
-      assertEquals(spec.name(), ModelCard.read(exported.directory().resolve(ModelLayout.MODEL_CARD_FILE)).name());
+      ModelCard card = ModelCard.read(exported.directory().resolve(ModelLayout.MODEL_CARD_FILE));
+      assertEquals(spec.name(), card.name());
 
       float[] reconstruction = model.reconstruct(five);
       float[] code = model.encode(five);
@@ -55,6 +56,15 @@ class SavedModelExporterTest {
             loaded.signatures().stream().map(SignatureInfo::key).sorted().toList());
         TensorSpec x = loaded.signature(SignatureNames.SERVING_DEFAULT).input(SignatureNames.INPUT);
         assertEquals(-1, x.shape()[0]);
+        // The card's summary comes from what was exported, so it names the loaded model's own tensors and shapes.
+        assertEquals(List.of(SignatureNames.SERVING_DEFAULT, SignatureNames.ENCODE, SignatureNames.DECODE),
+            List.copyOf(card.signatures().keySet()));
+        for (SignatureInfo sig : loaded.signatures()) {
+          TensorSpec in = sig.inputs().get(0);
+          TensorSpec out = sig.outputs().get(0);
+          assertEquals(in.key() + " " + java.util.Arrays.toString(in.shape()) + " -> " + out.key() + " "
+              + java.util.Arrays.toString(out.shape()), card.signatures().get(sig.key()));
+        }
         HostTensor in = HostTensor.ofFloats(inputShape, five.values());
         assertClose(reconstruction,
             loaded.run(SignatureNames.SERVING_DEFAULT, Map.of(SignatureNames.INPUT, in)).get(SignatureNames.RECONSTRUCTION));
