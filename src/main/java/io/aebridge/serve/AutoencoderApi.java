@@ -57,7 +57,7 @@ final class AutoencoderApi {
           .request("AeInstances").response("AeReconstructions").handle(ctx -> runSignature(ctx, PathParams.version(ctx), DECODE, "reconstructions"));
       r.post(prefix + "/reconstruct").tag("autoencoder")
           .summary("Reconstruct samples and score each by its reconstruction error (MSE)" + which)
-          .description("?include=code adds the codes.").request("AeInstances").response("AeReconstructResponse")
+          .description("Query: include=code adds the codes.").request("AeInstances").response("AeReconstructResponse")
           .handle(ctx -> reconstruct(ctx, PathParams.version(ctx)));
       r.post(prefix + "/image").tag("autoencoder")
           .summary("Reconstruct a picture of any size; JSON with PNGs, code and error, or the PNG itself" + which)
@@ -79,6 +79,7 @@ final class AutoencoderApi {
   }
 
   private void info(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx);
     String m = PathParams.model(ctx);
     try (ServedModel h = s.core().acquire(m, selector)) {
       Http.model(ctx, m);
@@ -155,6 +156,7 @@ final class AutoencoderApi {
   /** Runs one single-input signature ({@code encode} or {@code decode}) and answers its rows under {@code field}. */
   private void runSignature(Context ctx, VersionSelector selector, String key, String field)
       throws IOException {
+    PathParams.onlyQuery(ctx);
     long deadline = s.deadline();
     try (ServedModel h = s.core().acquire(PathParams.model(ctx), selector)) {
       Http.model(ctx, h.name());
@@ -171,7 +173,12 @@ final class AutoencoderApi {
 
   private void reconstruct(Context ctx, VersionSelector selector) throws IOException {
     long deadline = s.deadline();
-    boolean withCode = "code".equals(ctx.queryParam("include"));
+    PathParams.onlyQuery(ctx, "include");
+    String include = ctx.queryParam("include");
+    if (include != null && !include.equals("code")) {
+      throw ApiException.invalid("include is '" + TensorJson.abbreviate(include) + "'; accepted: code");
+    }
+    boolean withCode = include != null;
     try (ServedModel h = s.core().acquire(PathParams.model(ctx), selector)) {
       Http.model(ctx, h.name());
       SignatureInfo sig = signature(h, RECONSTRUCT);
@@ -274,6 +281,7 @@ final class AutoencoderApi {
 
   private void image(Context ctx, VersionSelector selector) throws IOException {
     long deadline = s.deadline();
+    PathParams.onlyQuery(ctx, "noise", "seed", "invert", "format");
     double noise = doubleParam(ctx, "noise", 0, 0, 1);
     long seed = (long) doubleParam(ctx, "seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
     Images.Invert invert = switch (String.valueOf(ctx.queryParam("invert")).toLowerCase(Locale.ROOT)) {

@@ -9,6 +9,7 @@ import io.aebridge.load.SignatureInfo;
 import io.aebridge.load.TensorSpec;
 import io.aebridge.serve.core.InferenceRequest;
 import io.aebridge.serve.core.InferenceResponse;
+import io.aebridge.serve.core.InferenceStatistics;
 import io.aebridge.serve.core.ServedModel;
 import io.aebridge.serve.core.ServingCore;
 import io.aebridge.serve.core.ServingException;
@@ -77,9 +78,24 @@ final class InferenceProtocolApi {
     r.post("/v2/models/{m}/versions/{v}/infer").tag("open-inference").summary("Inference with one version")
         .description(INFER_DESCRIPTION).request("OipInferRequest").response("OipInferResponse")
         .handle(ctx -> infer(ctx, PathParams.version(ctx)));
+    for (String prefix : List.of("/v2/models/{m}", "/v2/models/{m}/versions/{v}")) {
+      String which = prefix.contains("{v}") ? " of one version" : " (latest version)";
+      r.get(prefix + "/config").tag("open-inference").summary("Model configuration in Triton's terms" + which)
+          .description("Triton's model configuration extension: platform, version policy, max_batch_size, "
+              + "inputs and outputs of the signature (query signature_name, default serving_default) with "
+              + "TYPE_* data types, and dynamic_batching when the server batches.")
+          .response("TritonModelConfig").handle(ctx -> modelConfig(ctx, PathParams.version(ctx)));
+      r.get(prefix + "/stats").tag("open-inference").summary("Inference statistics in Triton's terms" + which)
+          .description("Triton's statistics extension, from what the server measured since start over every "
+              + "protocol: success/fail counts and time, queue time in the batcher, session runs (compute_infer, "
+              + "which includes input and output copies; compute_input and compute_output are not measured "
+              + "apart and stay 0) and runs per batch size.")
+          .response("TritonModelStatistics").handle(ctx -> modelStatistics(ctx, PathParams.version(ctx)));
+    }
   }
 
   private void serverMetadata(Context ctx) throws IOException {
+    PathParams.onlyQuery(ctx);
     Http.json(ctx, g -> {
       g.writeStartObject();
       g.writeStringField("name", "aebridge");
@@ -87,12 +103,15 @@ final class InferenceProtocolApi {
       g.writeArrayFieldStart("extensions");
       g.writeString("binary_tensor_data");
       g.writeString("model_repository");
+      g.writeString("model_configuration");
+      g.writeString("statistics");
       g.writeEndArray();
       g.writeEndObject();
     });
   }
 
   private void modelMetadata(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx, "signature_name");
     String m = PathParams.model(ctx);
     try (ServedModel h = s.core().acquire(m, selector)) {
       Http.model(ctx, m);
@@ -110,6 +129,19 @@ final class InferenceProtocolApi {
         g.writeStringField("platform", PLATFORM);
         writeTensorMetadata(g, "inputs", sig.inputs());
         writeTensorMetadata(g, "outputs", sig.outputs());
+        // V2 metadata describes one signature; every other one (encode, decode …) is listed here in the same
+        // terms, and is called with parameters.signature_name on /infer (?signature_name= here).
+        g.writeStringField("signature_name", sig.key());
+        g.writeArrayFieldStart("signatures");
+        for (SignatureInfo other : h.signatures().values()) {
+          g.writeStartObject();
+          g.writeStringField("name", other.key());
+          g.writeBooleanField("default", other.key().equals(h.defaultSignature().orElse(null)));
+          writeTensorMetadata(g, "inputs", other.inputs());
+          writeTensorMetadata(g, "outputs", other.outputs());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
         g.writeEndObject();
       });
     }
@@ -129,6 +161,7 @@ final class InferenceProtocolApi {
   }
 
   private void modelReady(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx);
     String m = PathParams.model(ctx);
     if (!s.repository().knows(m)) {
       throw ApiException.notFound("Unknown model '" + TensorJson.abbreviate(m) + "'; models are "
@@ -153,6 +186,156 @@ final class InferenceProtocolApi {
       g.writeBooleanField("ready", r);
       g.writeEndObject();
     });
+  }
+
+  /** Triton's model configuration ({@code model_config.proto} as JSON) of one signature of the version. */
+  private void modelConfig(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx, "signature_name");
+    String m = PathParams.model(ctx);
+    try (ServedModel h = s.core().acquire(m, selector)) {
+      Http.model(ctx, m);
+      SignatureInfo sig = ServingCore.signature(h, ctx.queryParam("signature_name"));
+      // Triton's max_batch_size > 0 means every tensor has a batch dimension left out of its dims.
+      boolean batched = batchedEverywhere(sig);
+      ServerConfig.Batching batching = s.config().batchingOf(m);
+      VersionPolicy policy = s.config().versionPolicyOf(m);
+      Http.json(ctx, g -> {
+        g.writeStartObject();
+        g.writeStringField("name", m);
+        g.writeStringField("platform", PLATFORM);
+        g.writeStringField("backend", "tensorflow");
+        g.writeObjectFieldStart("version_policy");
+        switch (policy.kind()) {
+          case LATEST -> {
+            g.writeObjectFieldStart("latest");
+            g.writeNumberField("num_versions", policy.latestCount());
+            g.writeEndObject();
+          }
+          case ALL -> {
+            g.writeObjectFieldStart("all");
+            g.writeEndObject();
+          }
+          case SPECIFIC -> {
+            g.writeObjectFieldStart("specific");
+            g.writeArrayFieldStart("versions");
+            for (long v : policy.specific()) {
+              g.writeNumber(v);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+          }
+          default -> throw new IllegalStateException("Unknown version policy " + policy.kind());
+        }
+        g.writeEndObject();
+        g.writeNumberField("max_batch_size", batched ? s.config().limits().maxBatch() : 0);
+        writeConfigTensors(g, "input", sig.inputs(), batched);
+        writeConfigTensors(g, "output", sig.outputs(), batched);
+        if (batched && batching.enabled()) {
+          g.writeObjectFieldStart("dynamic_batching");
+          g.writeArrayFieldStart("preferred_batch_size");
+          g.writeNumber(batching.maxBatchSize());
+          g.writeEndArray();
+          g.writeNumberField("max_queue_delay_microseconds", batching.maxDelayMicros());
+          g.writeEndObject();
+        }
+        g.writeObjectFieldStart("parameters");
+        g.writeObjectFieldStart("signature_name");
+        g.writeStringField("string_value", sig.key());
+        g.writeEndObject();
+        g.writeEndObject();
+        g.writeEndObject();
+      });
+    }
+  }
+
+  /** Whether every input and output of {@code sig} has a variable leading (batch) dimension. */
+  private static boolean batchedEverywhere(SignatureInfo sig) {
+    for (List<TensorSpec> side : List.of(sig.inputs(), sig.outputs())) {
+      for (TensorSpec t : side) {
+        if (!t.rankKnown() || t.shape().length == 0 || t.shape()[0] >= 0) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private static void writeConfigTensors(JsonGenerator g, String field, List<TensorSpec> specs, boolean batched)
+      throws IOException {
+    g.writeArrayFieldStart(field);
+    for (TensorSpec t : specs) {
+      g.writeStartObject();
+      g.writeStringField("name", t.key());
+      g.writeStringField("data_type", "TYPE_" + HostTensor.v2Datatype(t.dtype()).replace("BYTES", "STRING"));
+      g.writeArrayFieldStart("dims");
+      if (t.rankKnown()) {
+        long[] shape = t.shape();
+        for (int i = batched ? 1 : 0; i < shape.length; i++) {
+          g.writeNumber(shape[i]);
+        }
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+  }
+
+  /** Triton's statistics of every version the path names ({@code model_statistics} response as JSON). */
+  private void modelStatistics(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx);
+    String m = PathParams.model(ctx);
+    List<Long> versions;
+    try (ServedModel h = s.core().acquire(m, selector)) {
+      Http.model(ctx, m);
+      // Without a version in the path Triton answers every available version.
+      versions = selector instanceof VersionSelector.Latest ? s.repository().status(m).stream()
+          .filter(v -> v.state() == VersionStatus.State.AVAILABLE).map(VersionStatus::version).sorted().toList()
+          : List.of(h.version());
+    }
+    List<InferenceStatistics.Snapshot> shown = versions.stream()
+        .map(v -> s.core().statistics().snapshot(m, v)).toList();
+    Http.json(ctx, g -> {
+      g.writeStartObject();
+      g.writeArrayFieldStart("model_stats");
+      for (InferenceStatistics.Snapshot x : shown) {
+        g.writeStartObject();
+        g.writeStringField("name", x.model());
+        g.writeStringField("version", Long.toString(x.version()));
+        g.writeNumberField("last_inference", x.lastInferenceMillis());
+        g.writeNumberField("inference_count", x.inferenceCount());
+        g.writeNumberField("execution_count", x.executionCount());
+        g.writeObjectFieldStart("inference_stats");
+        writeTiming(g, "success", x.success());
+        writeTiming(g, "fail", x.fail());
+        writeTiming(g, "queue", x.queue());
+        writeTiming(g, "compute_input", new InferenceStatistics.Timing(0, 0));
+        writeTiming(g, "compute_infer", x.computeInfer());
+        writeTiming(g, "compute_output", new InferenceStatistics.Timing(0, 0));
+        writeTiming(g, "cache_hit", new InferenceStatistics.Timing(0, 0));
+        writeTiming(g, "cache_miss", new InferenceStatistics.Timing(0, 0));
+        g.writeEndObject();
+        g.writeArrayFieldStart("batch_stats");
+        for (InferenceStatistics.BatchStat b : x.batches()) {
+          g.writeStartObject();
+          g.writeNumberField("batch_size", b.batchSize());
+          writeTiming(g, "compute_input", new InferenceStatistics.Timing(0, 0));
+          writeTiming(g, "compute_infer", b.computeInfer());
+          writeTiming(g, "compute_output", new InferenceStatistics.Timing(0, 0));
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    });
+  }
+
+  private static void writeTiming(JsonGenerator g, String field, InferenceStatistics.Timing t) throws IOException {
+    g.writeObjectFieldStart(field);
+    g.writeNumberField("count", t.count());
+    g.writeNumberField("ns", t.ns());
+    g.writeEndObject();
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -182,6 +365,7 @@ final class InferenceProtocolApi {
   }
 
   private void infer(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx);
     String m = PathParams.model(ctx);
     long deadline = s.deadline();
     try (ServedModel h = s.core().acquire(m, selector)) {
@@ -282,9 +466,15 @@ final class InferenceProtocolApi {
           }
           request.signatureName = p.getText();
         }
-        default -> p.skipChildren();
+        default -> throw unsupportedParameter("request", name, "binary_data_output, signature_name", p);
       }
     }
+  }
+
+  /** A V2 parameter this server does not implement ({@code class_count}, {@code priority} …): refused, not ignored. */
+  private static ApiException unsupportedParameter(String level, String name, String accepted, JsonParser p) {
+    return ApiException.invalid("Unsupported " + level + " parameter '" + TensorJson.abbreviate(name) + "'"
+        + TensorJson.at(p) + "; accepted " + level + " parameters: " + accepted);
   }
 
   private static boolean bool(JsonParser p, JsonToken t, String name) {
@@ -327,7 +517,7 @@ final class InferenceProtocolApi {
               }
               in.binarySize = p.getLongValue();
             } else {
-              p.skipChildren();
+              throw unsupportedParameter("input", name, "binary_data_size", p);
             }
           }
         }
@@ -428,7 +618,7 @@ final class InferenceProtocolApi {
           if (param.equals("binary_data")) {
             binary = bool(p, v, param);
           } else {
-            p.skipChildren();
+            throw unsupportedParameter("output", param, "binary_data", p);
           }
         }
       } else {

@@ -1,5 +1,6 @@
 package io.aebridge.serve;
 
+import io.aebridge.serve.core.InferenceStatistics;
 import io.aebridge.serve.core.ServingCore;
 
 /**
@@ -21,8 +22,9 @@ final class Services {
     this.inference = inference;
     this.metrics = metrics;
     this.ops = ops;
-    this.core = new ServingCore(new CoreBackend(repository, inference), config.limits().maxBatch(),
-        config.requestTimeout());
+    InferenceStatistics statistics = new InferenceStatistics();
+    this.core = new ServingCore(new CoreBackend(repository, inference, statistics), config.limits().maxBatch(),
+        config.requestTimeout(), statistics);
   }
 
   ServerConfig config() {

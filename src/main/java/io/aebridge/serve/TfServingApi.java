@@ -35,11 +35,11 @@ final class TfServingApi {
     r.get("/v1/models").tag("tf-serving").summary("List models with their versions and signatures")
         .description("Not part of TF Serving; used by the web page.").response("ModelList").handle(this::list);
     r.get("/v1/models/{m}").tag("tf-serving").summary("Status of every version of a model")
-        .response("ModelStatus").handle(ctx -> status(ctx, VersionSelector.LATEST));
+        .response("ModelStatus").handle(this::status);
     r.get("/v1/models/{m}/versions/{v}").tag("tf-serving").summary("Status of one version")
-        .response("ModelStatus").handle(ctx -> status(ctx, PathParams.version(ctx)));
+        .response("ModelStatus").handle(this::status);
     r.get("/v1/models/{m}/labels/{l}").tag("tf-serving").summary("Status of the version a label names")
-        .response("ModelStatus").handle(ctx -> status(ctx, PathParams.version(ctx)));
+        .response("ModelStatus").handle(this::status);
     r.get("/v1/models/{m}/metadata").tag("tf-serving").summary("Signatures of the latest version")
         .response("ModelMetadata").handle(ctx -> metadata(ctx, PathParams.version(ctx)));
     r.get("/v1/models/{m}/versions/{v}/metadata").tag("tf-serving").summary("Signatures of one version")
@@ -65,6 +65,7 @@ final class TfServingApi {
   }
 
   private void list(Context ctx) throws IOException {
+    PathParams.onlyQuery(ctx);
     Http.json(ctx, g -> {
       g.writeStartObject();
       g.writeArrayFieldStart("models");
@@ -131,10 +132,12 @@ final class TfServingApi {
   }
 
   /**
-   * TF Serving's status: every version for {@link VersionSelector.Latest} (a path naming no version), else the one
-   * the number or label names.
+   * TF Serving's status: every version when the path names none, else the one the number or label names.
    */
-  private void status(Context ctx, VersionSelector selector) throws IOException {
+  private void status(Context ctx) throws IOException {
+    PathParams.refuseVerbOnGet(ctx);
+    PathParams.onlyQuery(ctx);
+    VersionSelector selector = PathParams.version(ctx);
     String m = PathParams.model(ctx);
     List<VersionStatus> all = s.repository().status(m);
     Http.model(ctx, m);
@@ -170,6 +173,7 @@ final class TfServingApi {
   }
 
   private void metadata(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx);
     String m = PathParams.model(ctx);
     try (ServedModel h = s.core().acquire(m, selector)) {
       Http.model(ctx, m);
@@ -226,6 +230,7 @@ final class TfServingApi {
   // :predict
 
   private void predict(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx);
     String m = PathParams.model(ctx);
     long deadline = s.deadline();
     try (ServedModel h = s.core().acquire(m, selector)) {

@@ -101,7 +101,8 @@ class ServingCoreTest {
   }
 
   private final FakeBackend backend = new FakeBackend();
-  private final ServingCore core = new ServingCore(backend, 4, Duration.ofSeconds(5));
+  private final ServingCore core = new ServingCore(backend, 4, Duration.ofSeconds(5),
+      new InferenceStatistics());
 
   private static Map<String, HostTensor> x(int rows) {
     return Map.of("x", HostTensor.ofFloats(new long[] {rows, 2}, new float[rows * 2]));
