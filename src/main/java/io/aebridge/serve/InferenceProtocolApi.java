@@ -29,8 +29,10 @@ import org.tensorflow.proto.DataType;
  * The Open Inference Protocol V2 (KServe / Triton REST): health, server and model metadata, readiness and
  * {@code /infer} with JSON tensors (flat or nested data, {@code id} echoed, output selection) and Triton's binary
  * tensor data extension ({@code Inference-Header-Content-Length}, {@code binary_data_size}, binary outputs on
- * request). A model's inputs and outputs are those of its {@code serving_default} signature, or of the one named by
- * the request parameter {@code signature_name} (query parameter {@code signature_name} for metadata).
+ * request), and Triton's model configuration and statistics extensions. A model's inputs and outputs are those of
+ * its {@code serving_default} signature, or of the one named by the request parameter {@code signature_name} (query
+ * parameter {@code signature_name} for metadata and configuration); metadata also lists every signature under
+ * {@code signatures}. Decodes and encodes only: requests run through {@link io.aebridge.serve.core.ServingCore}.
  */
 final class InferenceProtocolApi {
   static final String HEADER_LENGTH = "Inference-Header-Content-Length";

@@ -17,7 +17,9 @@ import java.util.Map;
 /**
  * TensorFlow Serving's REST API: model status, metadata and {@code :predict} in row ({@code instances}) and
  * columnar ({@code inputs}) form, for a model's latest version, a version number or a label. Request tensors are
- * parsed straight into primitive arrays; NaN and ±Infinity are accepted and written bare.
+ * parsed straight into primitive arrays ({@link PredictBody}); NaN and ±Infinity are accepted and written bare.
+ * Decodes and encodes only: requests run through {@link io.aebridge.serve.core.ServingCore}. {@code GET} on a POST
+ * verb answers 405.
  */
 final class TfServingApi {
   private static final String PREDICT_DESCRIPTION = "Body {\"signature_name\"?, \"instances\": [...]} (row form: "
