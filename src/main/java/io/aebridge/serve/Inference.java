@@ -117,7 +117,7 @@ final class Inference implements AutoCloseable {
   static int batchRows(SignatureInfo sig, Map<String, HostTensor> inputs) {
     long rows = -1;
     for (TensorSpec spec : sig.inputs()) {
-      if (!spec.rankKnown() || spec.shape().length == 0 || spec.shape()[0] >= 0) {
+      if (!spec.batched()) {
         return -1;
       }
       long[] shape = inputs.get(spec.key()).shape();

@@ -254,7 +254,7 @@ final class InferenceProtocolApi {
   private static boolean batchedEverywhere(SignatureInfo sig) {
     for (List<TensorSpec> side : List.of(sig.inputs(), sig.outputs())) {
       for (TensorSpec t : side) {
-        if (!t.rankKnown() || t.shape().length == 0 || t.shape()[0] >= 0) {
+        if (!t.batched()) {
           return false;
         }
       }
