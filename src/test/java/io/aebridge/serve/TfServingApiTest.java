@@ -336,4 +336,17 @@ class TfServingApiTest {
     }
     assertEquals(200, SERVER.client.get("/v1/models/dense").status());
   }
+
+  @Test
+  void everyApiReadsAVersionInThePathTheSameWay() {
+    List<String> errors = new java.util.ArrayList<>();
+    for (String path : List.of("/v1/models/dense/versions/abc", "/v1/models/dense/versions/abc/metadata",
+        "/v2/models/dense/versions/abc", "/v2/models/dense/versions/abc/config", "/v1/ae/dense/versions/abc")) {
+      TestClient.Response r = SERVER.client.get(path);
+      assertEquals(404, r.status(), path);
+      errors.add(r.error());
+    }
+    assertEquals(1, errors.stream().distinct().count(), errors.toString());
+    assertTrue(errors.get(0).contains("'abc'") && errors.get(0).contains("'dense'"), errors.get(0));
+  }
 }
