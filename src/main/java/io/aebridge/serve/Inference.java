@@ -3,6 +3,7 @@ package io.aebridge.serve;
 import io.aebridge.load.HostTensor;
 import io.aebridge.load.SignatureInfo;
 import io.aebridge.load.TensorSpec;
+import io.aebridge.serve.core.InferenceStatistics;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,13 +21,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tensorflow.proto.DataType;
 
 /**
  * Runs validated requests on a {@link ModelHandle}, merging concurrent ones into one session run (dynamic
  * batching) when the model's {@link ServerConfig.Batching} allows.
  *
- * <p>Each signature of each loaded version has its own bounded queue: the first request waits up to
+ * <p>Requests come checked from {@link io.aebridge.serve.core.ServingCore}. Each signature of each loaded version has its own bounded queue: the first request waits up to
  * {@code maxDelayMicros} for company, a batch takes up to {@code maxBatchSize} samples of requests whose
  * non-batch shapes agree, runs once, and hands each request its rows. A full queue answers 503, a request past its
  * deadline 504. A merged run that fails, or whose outputs do not have one row per sample, is redone request by
@@ -61,66 +61,28 @@ final class Inference implements AutoCloseable {
   }
 
   /**
-   * Checks {@code inputs} against {@code sig}: every input present and no other, dtypes equal, shapes fitting,
-   * batch within {@code limits.maxBatch}.
-   *
-   * @throws ApiException INVALID_ARGUMENT naming what was expected and what came
-   */
-  void validate(ModelHandle model, SignatureInfo sig, Map<String, HostTensor> inputs) {
-    for (String name : inputs.keySet()) {
-      if (sig.inputs().stream().noneMatch(t -> t.key().equals(name))) {
-        throw ApiException.invalid("Signature '" + sig.key() + "' of model '" + model.name() + "' has no input '"
-            + name + "'; its inputs are " + sig.inputs().stream().map(TensorSpec::key).toList());
-      }
-    }
-    for (TensorSpec spec : sig.inputs()) {
-      HostTensor t = inputs.get(spec.key());
-      if (t == null) {
-        throw ApiException.invalid("Signature '" + sig.key() + "' of model '" + model.name() + "' needs input '"
-            + spec.key() + "' (" + spec.dtype() + " " + spec.shapeText() + "); got " + inputs.keySet());
-      }
-      if (t.dtype() != spec.dtype()) {
-        throw ApiException.invalid("Input '" + spec.key() + "' of signature '" + sig.key() + "' expects "
-            + spec.dtype() + ", got " + t.dtype());
-      }
-      if (!spec.accepts(t.shape())) {
-        throw ApiException.invalid("Input '" + spec.key() + "' of signature '" + sig.key() + "' expects shape "
-            + spec.shapeText() + ", got " + Arrays.toString(t.shape()));
-      }
-      long[] shape = t.shape();
-      if (shape.length > 0 && spec.rankKnown() && spec.shape()[0] < 0 && shape[0] > config.limits().maxBatch()) {
-        throw ApiException.invalid("Input '" + spec.key() + "' holds a batch of " + shape[0] + " samples; the "
-            + "limit is " + config.limits().maxBatch() + " (limits.maxBatch)");
-      }
-    }
-    for (TensorSpec out : sig.outputs()) {
-      if (!HostTensor.supports(out.dtype())) {
-        throw ApiException.invalid("Signature '" + sig.key() + "' returns '" + out.key() + "' as " + out.dtype()
-            + ", which this server cannot return; supported: DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64");
-      }
-    }
-  }
-
-  /**
-   * Validates and runs {@code inputs} on signature {@code sig} of {@code model}, batched when possible.
+   * Runs {@code inputs}, already checked against {@code sig} by the serving core, on signature {@code sig} of
+   * {@code model}, batched when possible. Only the core calls this (through {@link CoreBackend}).
    *
    * @param deadlineNanos {@link System#nanoTime()} after which the request is answered 504
    * @return every output by key, in signature order
    */
   Map<String, HostTensor> run(ModelHandle model, SignatureInfo sig, Map<String, HostTensor> inputs,
-      long deadlineNanos) {
-    validate(model, sig, inputs);
+      long deadlineNanos, InferenceStatistics stats) {
     ServerConfig.Batching batching = config.batchingOf(model.name());
     int rows = batchRows(sig, inputs);
     if (!batching.enabled() || rows < 1 || rows > batching.maxBatchSize() || closed.get()) {
       if (System.nanoTime() > deadlineNanos) {
         throw deadline(model);
       }
-      return model.run(sig.key(), inputs);
+      long start = System.nanoTime();
+      Map<String, HostTensor> out = model.run(sig.key(), inputs);
+      stats.execution(model.name(), model.version(), Math.max(rows, 1), System.nanoTime() - start);
+      return out;
     }
     BatchQueue queue = model.servable().batchQueue(sig.key(),
         () -> new BatchQueue(model.name(), sig.key(), batching));
-    Pending p = new Pending(model.retain(), sig, inputs, rows, deadlineNanos);
+    Pending p = new Pending(model.retain(), sig, inputs, rows, deadlineNanos, stats);
     try {
       queue.submit(p);
     } catch (RuntimeException e) {
@@ -155,7 +117,7 @@ final class Inference implements AutoCloseable {
   static int batchRows(SignatureInfo sig, Map<String, HostTensor> inputs) {
     long rows = -1;
     for (TensorSpec spec : sig.inputs()) {
-      if (!spec.rankKnown() || spec.shape().length == 0 || spec.shape()[0] >= 0) {
+      if (!spec.batched()) {
         return -1;
       }
       long[] shape = inputs.get(spec.key()).shape();
@@ -174,13 +136,16 @@ final class Inference implements AutoCloseable {
     final Map<String, HostTensor> inputs;
     final int rows;
     final long deadline;
+    final InferenceStatistics stats;
     final long enqueuedAt = System.nanoTime();
     final CompletableFuture<Map<String, HostTensor>> result = new CompletableFuture<>();
     final AtomicBoolean cancelled = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
 
-    Pending(ModelHandle handle, SignatureInfo sig, Map<String, HostTensor> inputs, int rows, long deadline) {
+    Pending(ModelHandle handle, SignatureInfo sig, Map<String, HostTensor> inputs, int rows, long deadline,
+        InferenceStatistics stats) {
       this.handle = handle;
+      this.stats = stats;
       this.sig = sig;
       this.inputs = inputs;
       this.rows = rows;
@@ -353,15 +318,18 @@ final class Inference implements AutoCloseable {
       for (TensorSpec spec : first.sig.inputs()) {
         List<HostTensor> parts = new ArrayList<>(batch.size());
         batch.forEach(p -> parts.add(p.inputs.get(spec.key())));
-        merged.put(spec.key(), concat(parts));
+        merged.put(spec.key(), HostTensor.concat(parts));
       }
       Map<String, HostTensor> outputs;
+      long start = System.nanoTime();
       try {
         outputs = first.handle.run(signature, merged);
       } catch (RuntimeException e) {
         batch.forEach(this::runAlone);
         return;
       }
+      first.stats.execution(model, first.handle.version(), rows, System.nanoTime() - start);
+      batch.forEach(p -> p.stats.queued(model, p.handle.version(), start - p.enqueuedAt));
       for (HostTensor out : outputs.values()) {
         long[] s = out.shape();
         if (s.length == 0 || s[0] != rows) {
@@ -375,7 +343,7 @@ final class Inference implements AutoCloseable {
       for (Pending p : batch) {
         Map<String, HostTensor> mine = new LinkedHashMap<>();
         for (Map.Entry<String, HostTensor> e : outputs.entrySet()) {
-          mine.put(e.getKey(), rows(e.getValue(), offset, p.rows));
+          mine.put(e.getKey(), e.getValue().rows(offset, p.rows));
         }
         offset += p.rows;
         p.finish(mine, null);
@@ -388,69 +356,17 @@ final class Inference implements AutoCloseable {
         return;
       }
       Map<String, HostTensor> out;
+      long start = System.nanoTime();
       try {
         out = p.handle.run(signature, p.inputs);
       } catch (RuntimeException e) {
         p.finish(null, e);
         return;
       }
+      p.stats.execution(model, p.handle.version(), p.rows, System.nanoTime() - start);
+      p.stats.queued(model, p.handle.version(), start - p.enqueuedAt);
       p.finish(out, null);
     }
-  }
-
-  /** Stacks tensors of equal dtype and non-batch shape along dimension 0. */
-  static HostTensor concat(List<HostTensor> parts) {
-    HostTensor first = parts.get(0);
-    long[] shape = first.shape();
-    long rows = 0;
-    int total = 0;
-    for (HostTensor t : parts) {
-      rows += t.shape()[0];
-      total += (int) t.elementCount();
-    }
-    shape[0] = rows;
-    DataType dtype = first.dtype();
-    Object out = switch (dtype) {
-      case DT_FLOAT -> new float[total];
-      case DT_DOUBLE -> new double[total];
-      case DT_INT32 -> new int[total];
-      default -> new long[total];
-    };
-    int offset = 0;
-    for (HostTensor t : parts) {
-      int n = (int) t.elementCount();
-      System.arraycopy(t.array(), 0, out, offset, n);
-      offset += n;
-    }
-    return of(dtype, shape, out);
-  }
-
-  /** Rows {@code [from, from + count)} of {@code t} along dimension 0 (a copy). */
-  static HostTensor rows(HostTensor t, int from, int count) {
-    long[] shape = t.shape();
-    long rowSize = 1;
-    for (int i = 1; i < shape.length; i++) {
-      rowSize *= shape[i];
-    }
-    shape[0] = count;
-    int n = (int) (rowSize * count);
-    Object out = switch (t.dtype()) {
-      case DT_FLOAT -> new float[n];
-      case DT_DOUBLE -> new double[n];
-      case DT_INT32 -> new int[n];
-      default -> new long[n];
-    };
-    System.arraycopy(t.array(), (int) (rowSize * from), out, 0, n);
-    return of(t.dtype(), shape, out);
-  }
-
-  private static HostTensor of(DataType dtype, long[] shape, Object array) {
-    return switch (dtype) {
-      case DT_FLOAT -> HostTensor.ofFloats(shape, (float[]) array);
-      case DT_DOUBLE -> HostTensor.ofDoubles(shape, (double[]) array);
-      case DT_INT32 -> HostTensor.ofInts(shape, (int[]) array);
-      default -> HostTensor.ofLongs(shape, (long[]) array);
-    };
   }
 
   /** Stops batching: queued requests fail with 503, running batches finish. */
