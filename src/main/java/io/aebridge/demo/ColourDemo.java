@@ -38,7 +38,7 @@ final class ColourDemo implements Demo {
   @Override
   public DemoResult run(DemoSettings settings) throws IOException {
     EmojiImages.Split emoji = EmojiImages.load(settings.home());
-    int trainCount = settings.sized(800, Integer.MAX_VALUE);
+    int trainCount = settings.sized(600, Integer.MAX_VALUE);
     int testCount = settings.sized(200, Integer.MAX_VALUE);
     Dataset trainGrey = EmojiImages.dataset(emoji.train(), trainCount, SIDE, EmojiImages.Form.GREY_AS_RGB,
         EmojiImages.IMAGE_DIR + " train");
@@ -52,7 +52,8 @@ final class ColourDemo implements Demo {
     AutoencoderSpec spec = AutoencoderSpec.builder(MODEL).inputShape(SIDE, SIDE, 3)
         .convolutional(new ConvSpec(List.of(32, 32), 3, 1, DecoderMode.UPSAMPLE))
         .activation(Activation.RELU).outputActivation(Activation.SIGMOID).loss(LossKind.MSE)
-        .training(io.aebridge.spec.TrainingSpec.defaults().withEpochs(epochs).withBatchSize(32)).build();
+        .training(new io.aebridge.spec.TrainingSpec(io.aebridge.spec.OptimizerKind.ADAM, WatermarkDemo.LEARNING_RATE,
+            epochs, 32, 0, io.aebridge.spec.TrainingSpec.SEED_DEFAULT, 0)).build();
     TrainingData data = new TrainingData(trainGrey, trainRgb, testGrey, testRgb);
 
     try (TrainedModel model = DemoTraining.train(spec, data, settings)) {
@@ -81,7 +82,7 @@ final class ColourDemo implements Demo {
       Figures.lossCurve(settings.out().resolve("loss.png"), model.history());
       return new DemoResult(name(), "Colouring: greyscale in, colour out",
           String.format(java.util.Locale.ROOT, "A fully convolutional autoencoder (Conv32-Conv32 encoder, no pooling, "
-              + "mirrored decoder, MSE) trained %d epochs on %d real colour images (emoji-datasource-google, %d×%d, "
+              + "mirrored decoder, MSE, Adam 0.003) trained %d epochs on %d real colour images (emoji-datasource-google, %d×%d, "
               + "composited on white) to turn their greyscale version back into colour, measured on %d held-out "
               + "emoji (skin-tone variants of one emoji kept on one side of the split).", epochs, trainRgb.count(),
               SIDE, SIDE, testRgb.count()),
