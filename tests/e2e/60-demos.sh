@@ -63,5 +63,26 @@ for demo in ["compress", "denoise", "colour", "watermark", "features", "reduce",
         check(a["score"] == "mse" and a["threshold"] > 0, f"demo anomaly: card threshold {a['threshold']:.5f} (mse)")
 sys.exit(bad)
 PY
+# The web page's gallery over the models just exported, in headless Chromium (as tests/web/page.test.mjs).
+if [[ -x ${CHROMIUM:-/usr/bin/chromium} && -d node_modules/playwright-core ]]; then
+  AEBRIDGE_HEAP=256m ./aebridge serve --models "$models" --port 0 >"$WORK/serve.log" 2>&1 &
+  server=$!
+  url=""
+  for _ in $(seq 1 300); do
+    url=$(grep -o 'at http://[0-9.:]*' "$WORK/serve.log" | head -1 | cut -c4- || true)
+    [[ -n $url ]] && break
+    sleep 0.2
+  done
+  if [[ -z $url ]]; then
+    echo "FAIL gallery: the server over the demo models did not start"; tail -5 "$WORK/serve.log"; failed=1
+  else
+    node tests/web/gallery.test.mjs "$url" "$WORK" >"$WORK/gallery.log" 2>&1 || failed=1
+    grep -E '^(ok   |FAIL )' "$WORK/gallery.log" \
+      || { echo "FAIL gallery: the browser test ran no check"; tail -5 "$WORK/gallery.log"; failed=1; }
+  fi
+  kill -TERM "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
+else
+  echo "     gallery: not run (needs Debian's chromium and node_modules/playwright-core; tests/run-all.sh installs both)"
+fi
 echo "     demo all --quick took $((SECONDS - started)) s (load $(cut -d' ' -f1-3 /proc/loadavg))"
 exit $failed

@@ -94,6 +94,9 @@ final class AnomalyDemo implements Demo {
       anomaly.put("threshold", threshold);
       anomaly.put("quantile", QUANTILE);
       anomaly.put("calibration", calibration.count() + " held-out MNIST digits (" + calibration.source() + ")");
+      DemoRuns.withExamples(evaluation, normal.values(), 28, 28, 1, DemoRuns.spread(normal.count(), 5));
+      DemoRuns.withExamples(evaluation, emojiGrey.values(), 28, 28, 1, DemoRuns.spread(emojiGrey.count(), 4));
+      DemoRuns.withExamples(evaluation, noise, 28, 28, 1, new int[] {0});
       Path dir = DemoTraining.export(model, data, settings, emoji.provenance(), evaluation);
 
       double[][] curve = Roc.curve(normalScores, anomalies);

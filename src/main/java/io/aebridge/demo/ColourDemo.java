@@ -70,10 +70,10 @@ final class ColourDemo implements Demo {
       figures.put("colour error, training mean colour per pixel", meanError);
       figures.put("model / best baseline", modelError / Math.min(greyError, meanError));
       DemoRuns.trainingFigures(figures, model, trainRgb.count(), testRgb.count());
-      Path dir = DemoTraining.export(model, data, settings, emoji.provenance(), ModelCard.toJson(figures));
-
       int n = 10;
       int[] picks = DemoRuns.spread(testRgb.count(), n);
+      Path dir = DemoTraining.export(model, data, settings, emoji.provenance(),
+          DemoRuns.withExamples(ModelCard.toJson(figures), testGrey.values(), SIDE, SIDE, 3, picks));
       Pictures.grid(settings.out().resolve("grid.png"), List.of(
           row("input (grey)", testGrey, picks), row("target (colour)", testRgb, picks),
           new Pictures.Row("autoencoder", DemoRuns.pick(coloured, testRgb.sampleSize(), picks), SIDE, SIDE, 3),

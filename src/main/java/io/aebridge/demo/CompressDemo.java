@@ -61,9 +61,10 @@ final class CompressDemo implements Demo {
       figures.put("size ratio, float32 pixels / float32 code", 784.0 / CODE);
       figures.put("size ratio, 8-bit pixels / float32 code", 784.0 / (4 * CODE));
       DemoRuns.trainingFigures(figures, model, train.count(), test.count());
-      Path dir = DemoTraining.export(model, data, settings, Map.of(), ModelCard.toJson(figures));
       int n = 10;
       int[] picks = DemoRuns.spread(test.count(), n);
+      Path dir = DemoTraining.export(model, data, settings, Map.of(),
+          DemoRuns.withExamples(ModelCard.toJson(figures), test.values(), 28, 28, 1, picks));
       Pictures.grid(settings.out().resolve("grid.png"), List.of(
           new Pictures.Row("original", DemoRuns.pick(test.values(), 784, picks), 28, 28, 1),
           new Pictures.Row("autoencoder (32)", DemoRuns.pick(reconstructed, 784, picks), 28, 28, 1),

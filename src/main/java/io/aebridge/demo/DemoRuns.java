@@ -22,6 +22,24 @@ final class DemoRuns {
     figures.put("training samples/s (steady)", h.steadySamplesPerSecond());
   }
 
+  /**
+   * {@code evaluation} (an object) with {@code examples}: the picked held-out inputs as base64 PNGs, for the web
+   * page's gallery to offer as "pick a held-out example".
+   */
+  static com.fasterxml.jackson.databind.node.ObjectNode withExamples(com.fasterxml.jackson.databind.JsonNode evaluation,
+      float[] values, int h, int w, int c, int[] picks) throws java.io.IOException {
+    var node = (com.fasterxml.jackson.databind.node.ObjectNode) evaluation;
+    var array = node.has("examples") ? (com.fasterxml.jackson.databind.node.ArrayNode) node.get("examples")
+        : node.putArray("examples");
+    int size = h * w * c;
+    for (int p : picks) {
+      float[] one = new float[size];
+      System.arraycopy(values, p * size, one, 0, size);
+      array.add(java.util.Base64.getEncoder().encodeToString(Pictures.png(one, h, w, c)));
+    }
+    return node;
+  }
+
   /** {@code n} sample indices spread evenly over {@code count}. */
   static int[] spread(int count, int n) {
     int[] picks = new int[Math.min(n, count)];

@@ -64,7 +64,8 @@ final class DenoiseDemo implements Demo {
       figures.put("denoised / noisy", denoisedError / noisyError);
       DemoRuns.trainingFigures(figures, model, train.count(), test.count());
       Path dir = DemoTraining.export(model, data, settings, Map.of("corruption", "gaussian σ " + SIGMA
-          + " clipped to [0,1], fresh per batch; held-out noise seed " + TEST_NOISE_SEED), ModelCard.toJson(figures));
+          + " clipped to [0,1], fresh per batch; held-out noise seed " + TEST_NOISE_SEED), DemoRuns.withExamples(ModelCard.toJson(figures), noisy, 28, 28, 1,
+          DemoRuns.spread(test.count(), 10)));
       int n = 10;
       int[] picks = DemoRuns.spread(test.count(), n);
       Pictures.grid(settings.out().resolve("grid.png"), List.of(

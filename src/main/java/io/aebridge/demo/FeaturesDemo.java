@@ -69,7 +69,8 @@ final class FeaturesDemo implements Demo {
       figures.put("classifier training seconds, raw pixels", raw.seconds());
       figures.put("classifier epochs", classifierEpochs);
       DemoRuns.trainingFigures(figures, model, train.count(), test.count());
-      Path dir = DemoTraining.export(model, data, settings, Map.of(), ModelCard.toJson(figures));
+      Path dir = DemoTraining.export(model, data, settings, Map.of(), DemoRuns.withExamples(
+          ModelCard.toJson(figures), test.values(), 28, 28, 1, DemoRuns.spread(test.count(), 10)));
       Figures.lossCurve(settings.out().resolve("loss.png"), model.history());
       List<DemoResult.Check> checks = new ArrayList<>();
       // Chance is 0.1; a quick run's codes must at least carry most of the label information.

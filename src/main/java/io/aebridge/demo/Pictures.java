@@ -137,6 +137,22 @@ final class Pictures {
     }
   }
 
+  /** One {@code h × w × c} image (c = 1 or 3) as PNG bytes. */
+  static byte[] png(float[] values, int h, int w, int c) throws IOException {
+    BufferedImage image = new BufferedImage(w, h, c == 3 ? BufferedImage.TYPE_INT_RGB : BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int at = (y * w + x) * c;
+        int rgb = c == 3 ? level(values[at]) << 16 | level(values[at + 1]) << 8 | level(values[at + 2])
+            : level(values[at]) * 0x010101;
+        image.setRGB(x, y, rgb);
+      }
+    }
+    var bytes = new java.io.ByteArrayOutputStream();
+    ImageIO.write(image, "png", bytes);
+    return bytes.toByteArray();
+  }
+
   private static int level(float v) {
     return Math.round((Float.isNaN(v) ? 0f : Math.max(0f, Math.min(1f, v))) * 255f);
   }

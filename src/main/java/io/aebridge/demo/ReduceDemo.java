@@ -73,6 +73,7 @@ final class ReduceDemo implements Demo {
         xy.addArray().add(aeTest[2 * i]).add(aeTest[2 * i + 1]);
         labels.add(test.labels()[i]);
       }
+      DemoRuns.withExamples(evaluation, test.values(), 28, 28, 1, DemoRuns.spread(test.count(), 10));
       Path dir = DemoTraining.export(model, data, settings, Map.of(), evaluation);
       Pictures.scatter(settings.out().resolve("map-autoencoder.png"), "Autoencoder code (2-D), held-out digits",
           aeTest, test.labels(), "code 1", "code 2");

@@ -116,9 +116,10 @@ final class WatermarkDemo implements Demo {
       Map<String, Object> origin = new LinkedHashMap<>(provenance);
       origin.put("watermarks", "training style " + Watermarks.Style.TRAINING.words + " "
           + Watermarks.Style.TRAINING.shapes + " seed " + TRAIN_SEED + "; held-out style seed " + TEST_SEED);
-      Path dir = DemoTraining.export(model, data, settings, origin, ModelCard.toJson(mine));
       int n = 10;
       int[] picks = DemoRuns.spread(test.count(), n);
+      Path dir = DemoTraining.export(model, data, settings, origin, DemoRuns.withExamples(ModelCard.toJson(mine),
+          markedTest.values(), test.height(), test.width(), test.channels(), picks));
       int size = test.sampleSize();
       int h = test.height();
       int c = test.channels();
