@@ -55,6 +55,14 @@ final class DemoCommand implements Callable<Integer> {
       description = "Keep the results under docs/applications/<name>/ and regenerate docs/applications.md.")
   boolean write;
 
+  /** Appends the demos (names and summaries, from {@link Demos}) to the command's help description. */
+  static void listDemos(picocli.CommandLine demo) {
+    var usage = demo.getCommandSpec().usageMessage();
+    List<String> lines = new ArrayList<>(List.of(usage.description()));
+    lines.addAll(Demos.menu());
+    usage.description(lines.toArray(String[]::new));
+  }
+
   @Override
   public Integer call() throws Exception {
     List<Demo> demos;
