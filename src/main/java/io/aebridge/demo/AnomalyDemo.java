@@ -62,7 +62,7 @@ final class AnomalyDemo implements Demo {
     java.util.Arrays.fill(white, 1f);
     System.arraycopy(white, 0, blank.values(), 784, 784);
 
-    int epochs = settings.epochsOr(5, 50);
+    int epochs = settings.epochsOr(5, 30);
     AutoencoderSpec spec = AutoencoderSpec.builder(MODEL).codeSize(32)
         .training(TrainingSpec.defaults().withEpochs(epochs).withBatchSize(settings.sized(64, 256))).build();
     TrainingData data = TrainingData.autoencoding(train, calibration);

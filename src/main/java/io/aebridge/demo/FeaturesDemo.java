@@ -42,7 +42,7 @@ final class FeaturesDemo implements Demo {
     Mnist.Split mnist = Mnist.load(settings.home());
     Dataset train = mnist.train().head(settings.sized(3000, Integer.MAX_VALUE));
     Dataset test = mnist.test().head(settings.sized(500, Integer.MAX_VALUE));
-    int epochs = settings.epochsOr(5, 50);
+    int epochs = settings.epochsOr(5, 30);
     int classifierEpochs = settings.sized(10, 30);
     AutoencoderSpec spec = AutoencoderSpec.builder(MODEL).codeSize(CODE)
         .training(TrainingSpec.defaults().withEpochs(epochs).withBatchSize(settings.sized(64, 256))).build();

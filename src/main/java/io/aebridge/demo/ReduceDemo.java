@@ -44,7 +44,7 @@ final class ReduceDemo implements Demo {
     Mnist.Split mnist = Mnist.load(settings.home());
     Dataset train = mnist.train().head(settings.sized(3000, Integer.MAX_VALUE));
     Dataset test = mnist.test().head(settings.sized(500, Integer.MAX_VALUE));
-    int epochs = settings.epochsOr(8, 60);
+    int epochs = settings.epochsOr(8, 40);
     AutoencoderSpec spec = AutoencoderSpec.builder(MODEL).encoderLayers(256, 64).codeSize(2)
         .codeActivation(Activation.LINEAR).training(TrainingSpec.defaults().withEpochs(epochs).withBatchSize(settings.sized(32, 128)))
         .build();

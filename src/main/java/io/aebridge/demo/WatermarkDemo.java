@@ -53,17 +53,17 @@ final class WatermarkDemo implements Demo {
   @Override
   public DemoResult run(DemoSettings settings) throws IOException {
     Mnist.Split mnist = Mnist.load(settings.home());
-    Dataset digitsTrain = mnist.train().head(settings.sized(2000, Integer.MAX_VALUE));
-    Dataset digitsTest = mnist.test().head(settings.sized(300, Integer.MAX_VALUE));
+    Dataset digitsTrain = mnist.train().head(settings.sized(2000, 4000));
+    Dataset digitsTest = mnist.test().head(settings.sized(300, 1000));
     EmojiImages.Split emoji = EmojiImages.load(settings.home());
     Dataset colourTrain = EmojiImages.dataset(emoji.train(), settings.sized(500, Integer.MAX_VALUE),
         ColourDemo.SIDE, EmojiImages.Form.RGB, EmojiImages.IMAGE_DIR + " train");
     Dataset colourTest = EmojiImages.dataset(emoji.test(), settings.sized(200, Integer.MAX_VALUE), ColourDemo.SIDE,
         EmojiImages.Form.RGB, EmojiImages.IMAGE_DIR + " held-out");
     Map<String, Object> figures = new LinkedHashMap<>();
-    Part digits = part("digits", DIGITS_MODEL, digitsTrain, digitsTest, settings.epochsOr(3, 30), settings,
+    Part digits = part("digits", DIGITS_MODEL, digitsTrain, digitsTest, settings.epochsOr(3, 20), settings,
         Map.of(), figures);
-    Part colour = part("colour", COLOUR_MODEL, colourTrain, colourTest, settings.epochsOr(12, 40), settings,
+    Part colour = part("colour", COLOUR_MODEL, colourTrain, colourTest, settings.epochsOr(12, 25), settings,
         emoji.provenance(), figures);
     List<DemoResult.Check> checks = new ArrayList<>();
     for (Part p : List.of(digits, colour)) {
