@@ -124,6 +124,8 @@
     state.last = r;
     $("app-input").src = "data:image/png;base64," + r.input_png;
     $("app-output").src = "data:image/png;base64," + r.reconstruction_png;
+    // The baseline reads the input's pixels: wait until the browser has decoded them.
+    await $("app-input").decode().catch(() => {});
     if (state.app.baseline) {
       $("app-baseline").src = await state.app.baseline.make($("app-input"));
     } else {
