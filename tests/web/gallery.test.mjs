@@ -24,7 +24,8 @@ const shown = (id) => `document.getElementById('${id}').src.startsWith('data:ima
 async function pick(page, model, example) {
   const before = Number(await page.evaluate(() => document.body.dataset.galleryRuns || 0));
   await page.selectOption('#app-select', model);
-  await page.waitForFunction((n) => document.querySelectorAll('#app-examples img').length >= n, example + 1, { timeout: 15000 });
+  await page.waitForSelector(`#app-examples[data-model="${model}"]`, { timeout: 15000 });
+  if (await page.locator('#app-examples img').count() <= example) throw new Error(`${model} has too few examples`);
   await page.locator('#app-examples img').nth(example).click();
   await page.waitForFunction((b) => Number(document.body.dataset.galleryRuns || 0) > b, before, { timeout: 20000 });
   await page.waitForFunction(`${shown('app-input')} && ${shown('app-output')}`, null, { timeout: 10000 });
@@ -66,12 +67,27 @@ try {
     await page.waitForFunction(shown('app-baseline'), null, { timeout: 10000 });
     const [input, base] = await page.$$eval(['#app-input', '#app-baseline'].join(','), (e) => e.map((i) => i.src));
     if (input === base) throw new Error('the baseline is the input itself');
+    // The example is fed as stored: the model input equals the card's example pixels (no inversion).
+    const same = await page.evaluate(async () => {
+      const pixels = async (src) => {
+        const i = new Image(); i.src = src; await i.decode();
+        const c = document.createElement('canvas'); c.width = i.naturalWidth; c.height = i.naturalHeight;
+        const g = c.getContext('2d'); g.drawImage(i, 0, 0);
+        return Array.from(g.getImageData(0, 0, c.width, c.height).data);
+      };
+      const a = await pixels(document.querySelector('#app-examples img').src);
+      const b = await pixels(document.getElementById('app-input').src);
+      return a.length === b.length && a.every((v, k) => Math.abs(v - b[k]) <= 1);
+    });
+    if (!same) throw new Error('the model input differs from the chosen example');
     await page.screenshot({ path: `${screenshots}/gallery-watermark.png`, fullPage: true });
   });
 
   await check('reduce: the example is placed on the 2-D map', async () => {
     await pick(page, 'demo-reduce', 2);
     await page.waitForSelector('#app-map-panel:not([hidden])');
+    const input = await page.$eval('#app-input', (i) => [i.naturalWidth, i.naturalHeight].join('x'));
+    if (input !== '28x28') throw new Error(`the reduce model's input is ${input}, not a 28×28 digit`);
     const point = await page.$eval('#app-map', (c) => c.dataset.point || '');
     if (!/^-?\d+\.\d+,-?\d+\.\d+$/.test(point)) throw new Error(`no point placed: "${point}"`);
     const baselineHint = await page.$eval('#app-baseline', (i) => getComputedStyle(i.parentElement, '::after').content);
@@ -94,7 +110,7 @@ try {
 
   await check('colour: an uploaded colour picture is made grey and coloured by the model', async () => {
     await page.selectOption('#app-select', 'demo-colour');
-    await page.waitForFunction(() => document.querySelectorAll('#app-examples img').length > 0);
+    await page.waitForSelector('#app-examples[data-model="demo-colour"]', { timeout: 15000 });
     const png = await page.evaluate(() => {
       const c = document.createElement('canvas');
       c.width = c.height = 32;
@@ -122,6 +138,7 @@ try {
 
   await check('denoise: the playground drawing goes through the gallery', async () => {
     await page.selectOption('#app-select', 'demo-denoise');
+    await page.waitForSelector('#app-examples[data-model="demo-denoise"]', { timeout: 15000 });
     const box = await page.locator('#canvas').boundingBox();
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
     await page.mouse.down();

@@ -55,6 +55,10 @@
     state.model = name;
     state.app = application(name);
     clearPictures();
+    // The previous model's examples must not be clickable while this model's card loads.
+    $("app-examples").innerHTML = "";
+    delete $("app-examples").dataset.model;
+    $("app-map-panel").hidden = true;
     $("app-baseline-title").textContent = state.app.baseline ? state.app.baseline.title : "Baseline";
     try {
       state.info = await json("/v1/ae/" + encodeURIComponent(name));
@@ -74,10 +78,11 @@
       img.addEventListener("click", () => {
         document.querySelectorAll("#app-examples img").forEach((e) => e.classList.remove("chosen"));
         img.classList.add("chosen");
-        fetch(img.src).then((r) => r.blob()).then(send);
+        fetch(img.src).then((r) => r.blob()).then((b) => send(b, true));
       });
       $("app-examples").appendChild(img);
     });
+    $("app-examples").dataset.model = name;
     $("app-map-panel").hidden = !ev.map;
     if (ev.map) {
       drawMap(null);
@@ -107,7 +112,9 @@
     return new Promise((resolve) => c.toBlob(resolve, "image/png"));
   }
 
-  async function send(blob) {
+  // Held-out examples are exactly what the model saw, and colour images keep their light backgrounds: the server's
+  // automatic inversion (meant for dark-on-light digit photos) is only asked for on digit models' own pictures.
+  async function send(blob, fromCard) {
     if (!state.model) {
       return;
     }
@@ -115,7 +122,9 @@
     let r;
     try {
       const body = await prepared(blob);
-      r = await json("/v1/ae/" + encodeURIComponent(state.model) + "/image",
+      const image = state.info.image;
+      const invert = fromCard || (image && image.channels === 3) ? "false" : "auto";
+      r = await json("/v1/ae/" + encodeURIComponent(state.model) + "/image?invert=" + invert,
         { method: "POST", headers: { "Content-Type": body.type || "image/png" }, body });
     } catch (e) {
       $("app-message").textContent = e.message;
