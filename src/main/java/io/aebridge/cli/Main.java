@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "aebridge", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
     versionProvider = Main.Version.class,
     subcommands = {QuickstartCommand.class, TrainCommand.class, EvaluateCommand.class, InspectCommand.class,
-        ImportCommand.class, ServeCommand.class, GoldensCommand.class, QualityCommand.class,
+        ImportCommand.class, ServeCommand.class, GoldensCommand.class, QualityCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class},
     description = {
         "AE Bridge: train autoencoders with TensorFlow Java, move SavedModels between Python and Java, serve them.",
@@ -47,6 +47,7 @@ public final class Main {
     CommandLine cli = new CommandLine(new Main());
     // Help fills the terminal's width (80 when it cannot be told); descriptions are paragraphs picocli wraps.
     cli.setUsageHelpAutoWidth(true);
+    DemoCommand.listDemos(cli.getSubcommands().get("demo"));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       int code = exitCodeFor(e);
       if (code == 1) {

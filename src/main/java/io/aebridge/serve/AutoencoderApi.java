@@ -101,8 +101,25 @@ final class AutoencoderApi {
           g.writeStringField("source", geo.source);
           g.writeEndObject();
         }
+        if (!CardFacts.evaluation(h).isMissingNode()) { // demo lane: figures, examples, 2-D map for the gallery
+          g.writeFieldName("evaluation");
+          g.writeRawValue(CardFacts.evaluation(h).toString());
+        }
         g.writeEndObject();
       });
+    }
+  }
+
+  /** {@code anomaly_threshold} and one {@code is_anomaly} per error when the model card has a threshold. */
+  private static void anomaly(JsonGenerator g, ModelHandle h, double[] errors) throws IOException {
+    Double threshold = CardFacts.anomalyThreshold(h);
+    if (threshold != null) {
+      g.writeNumberField("anomaly_threshold", threshold);
+      g.writeArrayFieldStart("is_anomaly");
+      for (double e : errors) {
+        g.writeBoolean(e > threshold);
+      }
+      g.writeEndArray();
     }
   }
 
@@ -196,6 +213,7 @@ final class AutoencoderApi {
         }
         g.writeEndArray();
         g.writeStringField("error_metric", "mse");
+        anomaly(g, h, errors); // demo lane: is_anomaly from the model card's threshold
         if (codes != null) {
           writeRows(g, "codes", codes);
         }
@@ -367,6 +385,7 @@ final class AutoencoderApi {
           TensorJson.writeShape(g, Arrays.copyOfRange(cs, 1, cs.length));
         }
         g.writeNumberField("reconstruction_error", error);
+        anomaly(g, h, new double[] {error}); // demo lane
         if (noise > 0) {
           g.writeNumberField("error_vs_clean", errorVsClean);
         }
