@@ -112,7 +112,7 @@ class TfServingApiTest {
     assertTrue(r.error().contains("[1]"), r.error());
     r = SERVER.client.get("/v1/models/dense/versions/abc");
     assertEquals(404, r.status());
-    assertTrue(r.error().contains("not a positive integer"), r.error());
+    assertTrue(r.error().contains("not a version number"), r.error());
     r = SERVER.client.post("/v1/models/dense/versions/9:predict", "{\"instances\": [" + zeros(784) + "]}");
     assertEquals(404, r.status());
     assertTrue(r.error().contains("Specific(dense, 9)"), r.error());

@@ -18,11 +18,11 @@ public sealed interface VersionSelector {
     }
   }
 
-  /** One version number, at least 1. */
+  /** One version number, at least 0 (TF Serving serves a version folder {@code 0}). */
   record Number(long version) implements VersionSelector {
     public Number {
-      if (version < 1) {
-        throw new IllegalArgumentException("A version number is at least 1, found " + version);
+      if (version < 0) {
+        throw new IllegalArgumentException("A version number is at least 0, found " + version);
       }
     }
 
@@ -47,7 +47,7 @@ public sealed interface VersionSelector {
   VersionSelector LATEST = new Latest();
 
   /**
-   * The version {@code text} names: a positive decimal integer, read as the repository reads version folder
+   * The version {@code text} names: a non-negative decimal integer, read as the repository reads version folder
    * names ({@link ModelLayout#parseVersion}).
    *
    * @param model the model the version is of (for the message)
@@ -59,7 +59,7 @@ public sealed interface VersionSelector {
       return new Number(v.getAsLong());
     }
     throw ServingException.notFound("Version '" + Texts.abbreviate(String.valueOf(text)) + "' of model '"
-        + Texts.abbreviate(String.valueOf(model)) + "' is not a positive integer; a version is a number such as 1 "
-        + "or 20240101");
+        + Texts.abbreviate(String.valueOf(model)) + "' is not a version number; a version is a non-negative "
+        + "decimal integer such as 1 or 20240101");
   }
 }
