@@ -3,8 +3,6 @@ package io.aebridge.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aebridge.export.ModelCard;
 import io.aebridge.export.SavedModelExporter;
-import io.aebridge.graph.AutoencoderGraph;
-import io.aebridge.graph.Endpoints;
 import io.aebridge.spec.AutoencoderSpec;
 import io.aebridge.train.TrainedModel;
 import io.aebridge.train.Trainer;
@@ -35,21 +33,11 @@ final class DemoTraining {
       JsonNode evaluation) throws IOException {
     AutoencoderSpec spec = model.spec();
     ModelCard card = ModelCard.create(spec, model.loss().jsonName(), model.weights().parameterCount(),
-        model.history(), data.inputs(), signatures(spec));
+        model.history(), data.inputs());
     Map<String, Object> dataBlock = new LinkedHashMap<>(card.data());
     dataBlock.putAll(provenance);
     card = new ModelCard(card.schemaVersion(), card.name(), card.createdAt(), card.spec(), card.loss(),
         card.parameterCount(), card.history(), dataBlock, evaluation, card.versions(), card.signatures());
     return SavedModelExporter.export(settings.models(), spec, model.weights(), card).directory();
-  }
-
-  private static Map<String, String> signatures(AutoencoderSpec spec) {
-    String in = AutoencoderGraph.inputShapeOf(spec).toString();
-    String code = AutoencoderGraph.codeShapeOf(spec).toString();
-    Map<String, String> s = new LinkedHashMap<>();
-    s.put(Endpoints.SERVING_DEFAULT, Endpoints.INPUT + " " + in + " -> " + Endpoints.RECONSTRUCTION + " " + in);
-    s.put(Endpoints.ENCODE, Endpoints.INPUT + " " + in + " -> " + Endpoints.CODE + " " + code);
-    s.put(Endpoints.DECODE, Endpoints.CODE + " " + code + " -> " + Endpoints.RECONSTRUCTION + " " + in);
-    return s;
   }
 }

@@ -111,7 +111,7 @@ final class AutoencoderApi {
   }
 
   /** {@code anomaly_threshold} and one {@code is_anomaly} per error when the model card has a threshold. */
-  private static void anomaly(JsonGenerator g, ModelHandle h, double[] errors) throws IOException {
+  private static void anomaly(JsonGenerator g, ServedModel h, double[] errors) throws IOException {
     Double threshold = CardFacts.anomalyThreshold(h);
     if (threshold != null) {
       g.writeNumberField("anomaly_threshold", threshold);

@@ -3,6 +3,7 @@ package io.aebridge.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aebridge.load.ModelLayout;
+import io.aebridge.serve.core.ServedModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,13 +23,13 @@ final class CardFacts {
   private CardFacts() {}
 
   /** The card's {@code evaluation} object, or a missing node. */
-  static JsonNode evaluation(ModelHandle h) {
-    Path dir = h.servable().model().path();
+  static JsonNode evaluation(ServedModel h) {
+    Path dir = CoreBackend.handle(h).servable().model().path();
     return EVALUATIONS.computeIfAbsent(dir.toAbsolutePath().normalize(), CardFacts::read);
   }
 
   /** The anomaly threshold on the per-sample reconstruction MSE, or {@code null} when the card has none. */
-  static Double anomalyThreshold(ModelHandle h) {
+  static Double anomalyThreshold(ServedModel h) {
     JsonNode t = evaluation(h).path("anomaly").path("threshold");
     return t.isNumber() && "mse".equals(evaluation(h).path("anomaly").path("score").asText()) ? t.asDouble() : null;
   }
