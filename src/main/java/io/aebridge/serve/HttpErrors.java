@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.aebridge.load.InvalidInputException;
 import io.aebridge.load.SignatureNotFoundException;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import org.slf4j.Logger;
@@ -22,10 +22,12 @@ import org.tensorflow.exceptions.TensorFlowException;
  */
 final class HttpErrors {
   private static final Logger LOG = LoggerFactory.getLogger(HttpErrors.class);
+  /** The access-log logger of {@link ModelServer}: answers given before Javalin saw the request go there too. */
+  private static final Logger REQUESTS = LoggerFactory.getLogger("io.aebridge.requests");
 
   private HttpErrors() {}
 
-  static void install(Javalin app) {
+  static void install(RoutesConfig app) {
     app.exception(ApiException.class, (e, ctx) -> {
       if (e.httpStatus() >= 500) {
         LOG.warn("[{}] {} {}: {}", Http.requestId(ctx), ctx.method(), ctx.path(), e.getMessage());
@@ -65,26 +67,63 @@ final class HttpErrors {
   }
 
   /**
+   * Writes the answers given before Javalin sees a request (a body that stops arriving or is badly framed, a request
+   * line or header Jetty refuses): the same {@code {"error"}} JSON and {@code X-Request-Id} as every other answer,
+   * and one log line with the request id. Stateless; thread-safe.
+   */
+  static final class JettyWriter {
+    /** Writes {@code {"error": message}} with {@code status} and closes the connection after it. */
+    void write(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+        org.eclipse.jetty.util.Callback callback, int status, String message) {
+      String id = Http.requestId(request.getHeaders().get(Http.REQUEST_ID));
+      REQUESTS.info("[{}] {} {} {}: {}", id, request.getMethod(), TensorJson.abbreviate(request.getHttpURI().getPath()),
+          status, message);
+      byte[] json;
+      try {
+        json = Http.render(g -> {
+          g.writeStartObject();
+          g.writeStringField("error", message);
+          g.writeEndObject();
+        });
+      } catch (java.io.IOException e) {
+        json = "{\"error\":\"error\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      }
+      response.setStatus(status);
+      org.eclipse.jetty.http.HttpFields.Mutable headers = response.getHeaders();
+      headers.put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
+      headers.put(Http.REQUEST_ID, id);
+      // The rest of a body we stopped reading would be taken for the next request: end the connection.
+      headers.put(org.eclipse.jetty.http.HttpHeader.CONNECTION, "close");
+      response.write(true, java.nio.ByteBuffer.wrap(json), callback);
+    }
+
+    /** The client went away mid-body: nothing to answer; one DEBUG line. */
+    void gone(org.eclipse.jetty.server.Request request, Throwable why) {
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("[{}] {} {}: the client closed the connection mid-body ({})",
+            Http.requestId(request.getHeaders().get(Http.REQUEST_ID)), request.getMethod(),
+            TensorJson.abbreviate(request.getHttpURI().getPath()), why.toString());
+      }
+    }
+  }
+
+  /**
    * Requests Jetty refuses before any handler sees them (a URL with {@code %00} or an encoded {@code /} in a
    * {@code ..} segment, a header line too long) get the same {@code {"error"}} body as every other 4xx, instead of
    * Jetty's HTML page.
    */
   static final class BadMessages extends org.eclipse.jetty.server.handler.ErrorHandler {
+    private final JettyWriter writer = new JettyWriter();
+
     @Override
-    public java.nio.ByteBuffer badMessageError(int status, String reason,
-        org.eclipse.jetty.http.HttpFields.Mutable fields) {
-      fields.put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
-      String what = reason == null || reason.isBlank() ? org.eclipse.jetty.http.HttpStatus.getMessage(status) : reason;
-      try {
-        return java.nio.ByteBuffer.wrap(Http.render(g -> {
-          g.writeStartObject();
-          g.writeStringField("error", "Bad request (" + status + "): " + TensorJson.abbreviate(what)
-              + "; the request line or headers could not be accepted");
-          g.writeEndObject();
-        }));
-      } catch (java.io.IOException e) {
-        return super.badMessageError(status, reason, fields);
-      }
+    protected void generateResponse(org.eclipse.jetty.server.Request request,
+        org.eclipse.jetty.server.Response response, int code, String message, Throwable cause,
+        org.eclipse.jetty.util.Callback callback) {
+      String what = message == null || message.isBlank() ? org.eclipse.jetty.http.HttpStatus.getMessage(code)
+          : message;
+      writer.write(request, response, callback, code, code >= 500 ? "Internal error: " + TensorJson.abbreviate(what)
+          : "Bad request (" + code + "): " + TensorJson.abbreviate(what)
+          + "; the request line or headers could not be accepted");
     }
   }
 

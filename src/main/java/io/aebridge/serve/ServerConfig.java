@@ -44,6 +44,9 @@ import java.util.regex.Pattern;
  * @param corsOrigins origins allowed cross-origin requests; empty disables CORS
  * @param requestTimeout deadline of one inference request (then 504)
  * @param idleTimeout how long a connection may stay silent (slow clients are cut off)
+ * @param bodyTimeout how long a request body may take to arrive in full, counted from its headers (then 408); a
+ *     body is read without holding a request thread, so this bounds how long a trickling client holds a connection
+ *     and its buffer, not the server's liveness
  * @param drainTimeout how long a graceful stop waits for in-flight requests
  * @param warmup whether each new version runs every signature once on zeros before it is served
  */
@@ -62,6 +65,7 @@ public record ServerConfig(
     List<String> corsOrigins,
     Duration requestTimeout,
     Duration idleTimeout,
+    Duration bodyTimeout,
     Duration drainTimeout,
     boolean warmup) {
 
@@ -71,6 +75,7 @@ public record ServerConfig(
   public static final Duration DEFAULT_SETTLE_TIME = Duration.ofSeconds(1);
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(20);
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
   /** Model names double as folder names and URL segments. */
   public static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
@@ -110,6 +115,7 @@ public record ServerConfig(
     corsOrigins = corsOrigins == null ? List.of() : List.copyOf(corsOrigins);
     requestTimeout = positive("requestTimeout", requestTimeout, DEFAULT_REQUEST_TIMEOUT);
     idleTimeout = positive("idleTimeout", idleTimeout, DEFAULT_IDLE_TIMEOUT);
+    bodyTimeout = positive("bodyTimeout", bodyTimeout, DEFAULT_BODY_TIMEOUT);
     drainTimeout = nonNegative("drainTimeout", drainTimeout, DEFAULT_DRAIN_TIMEOUT);
   }
 
@@ -161,7 +167,8 @@ public record ServerConfig(
         + pollInterval + ", settleTime=" + settleTime + ", versionPolicy=" + versionPolicy + ", models=" + models
         + ", limits=" + limits + ", batching=" + batching + ", ops=" + ops + ", management="
         + (managementEnabled() ? "on (token set)" : "off") + ", corsOrigins=" + corsOrigins + ", requestTimeout="
-        + requestTimeout + ", idleTimeout=" + idleTimeout + ", drainTimeout=" + drainTimeout + ", warmup="
+        + requestTimeout + ", idleTimeout=" + idleTimeout + ", bodyTimeout=" + bodyTimeout
+        + ", drainTimeout=" + drainTimeout + ", warmup="
         + warmup + "]";
   }
 
@@ -309,6 +316,7 @@ public record ServerConfig(
     private List<String> corsOrigins = List.of();
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private boolean warmup = true;
 
@@ -331,6 +339,7 @@ public record ServerConfig(
       corsOrigins = c.corsOrigins;
       requestTimeout = c.requestTimeout;
       idleTimeout = c.idleTimeout;
+      bodyTimeout = c.bodyTimeout;
       drainTimeout = c.drainTimeout;
       warmup = c.warmup;
     }
@@ -349,12 +358,14 @@ public record ServerConfig(
     public Builder corsOrigins(List<String> v) { corsOrigins = v; return this; }
     public Builder requestTimeout(Duration v) { requestTimeout = v; return this; }
     public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
+    public Builder bodyTimeout(Duration v) { bodyTimeout = v; return this; }
     public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
     public Builder warmup(boolean v) { warmup = v; return this; }
 
     public ServerConfig build() {
       return new ServerConfig(host, port, modelsRoot, pollInterval, settleTime, versionPolicy, models, limits,
-          batching, ops, managementToken, corsOrigins, requestTimeout, idleTimeout, drainTimeout, warmup);
+          batching, ops, managementToken, corsOrigins, requestTimeout, idleTimeout, bodyTimeout, drainTimeout,
+          warmup);
     }
   }
 
@@ -363,7 +374,7 @@ public record ServerConfig(
 
   private static final Set<String> TOP_FIELDS = Set.of("host", "port", "modelsRoot", "pollInterval", "settleTime",
       "versionPolicy", "models", "limits", "batching", "ops", "managementToken", "managementTokenFile",
-      "corsOrigins", "requestTimeout", "idleTimeout", "drainTimeout", "warmup");
+      "corsOrigins", "requestTimeout", "idleTimeout", "bodyTimeout", "drainTimeout", "warmup");
   private static final Set<String> LIMIT_FIELDS = Set.of("maxBodyBytes", "maxBatch", "maxUploadBytes",
       "maxUnpackedBytes", "maxZipEntries", "maxImagePixels");
   private static final Set<String> BATCHING_FIELDS = Set.of("enabled", "maxBatchSize", "maxDelayMicros",
@@ -485,6 +496,9 @@ public record ServerConfig(
     }
     if (root.has("idleTimeout")) {
       b.idleTimeout(duration("idleTimeout", root.get("idleTimeout")));
+    }
+    if (root.has("bodyTimeout")) {
+      b.bodyTimeout(duration("bodyTimeout", root.get("bodyTimeout")));
     }
     if (root.has("drainTimeout")) {
       b.drainTimeout(duration("drainTimeout", root.get("drainTimeout")));
