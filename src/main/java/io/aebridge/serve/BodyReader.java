@@ -182,28 +182,15 @@ final class BodyReader extends Handler.Wrapper {
         return;
       }
       deadline.cancel();
-      if (clientGone()) {
-        // The client closed its side mid-body (Jetty reports it as an early EOF): there is no one to answer.
-        errors.gone(request, failure);
-        callback.failed(failure);
-      } else if (failure instanceof TimeoutException) {
+      if (failure instanceof TimeoutException) {
         errors.write(request, response, callback, 408, "The request body stopped arriving: " + received()
             + " before the connection was silent for idleTimeout; send the whole body without pausing");
       } else if (failure instanceof HttpException bad) {
         errors.write(request, response, callback, 400, "Malformed request body (" + describe(bad)
             + ") after " + received() + "; check the Content-Length or the chunked encoding");
       } else {
-        // The client closed the connection mid-body: there is no one to answer.
-        errors.gone(request, failure);
+        // An I/O failure (the connection broke): Jetty answers if it still can, through HttpErrors.BadMessages.
         callback.failed(failure);
-      }
-    }
-
-    private boolean clientGone() {
-      try {
-        return request.getConnectionMetaData().getConnection().getEndPoint().isInputShutdown();
-      } catch (RuntimeException e) {
-        return false;
       }
     }
 

@@ -76,8 +76,15 @@ final class HttpErrors {
     void write(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
         org.eclipse.jetty.util.Callback callback, int status, String message) {
       String id = Http.requestId(request.getHeaders().get(Http.REQUEST_ID));
-      REQUESTS.info("[{}] {} {} {}: {}", id, request.getMethod(), TensorJson.abbreviate(request.getHttpURI().getPath()),
-          status, message);
+      String line = "[" + id + "] " + request.getMethod() + " "
+          + TensorJson.abbreviate(request.getHttpURI().getPath()) + " " + status + ": " + message;
+      if (clientClosed(request)) {
+        // The client closed its side (usually: went away mid-request); the answer is written for a client that
+        // only half-closed, but thousands of disconnects must not flood the log.
+        REQUESTS.debug(line);
+      } else {
+        REQUESTS.info(line);
+      }
       byte[] json;
       try {
         json = Http.render(g -> {
@@ -97,12 +104,11 @@ final class HttpErrors {
       response.write(true, java.nio.ByteBuffer.wrap(json), callback);
     }
 
-    /** The client went away mid-body: nothing to answer; one DEBUG line. */
-    void gone(org.eclipse.jetty.server.Request request, Throwable why) {
-      if (LOG.isDebugEnabled()) {
-        LOG.debug("[{}] {} {}: the client closed the connection mid-body ({})",
-            Http.requestId(request.getHeaders().get(Http.REQUEST_ID)), request.getMethod(),
-            TensorJson.abbreviate(request.getHttpURI().getPath()), why.toString());
+    private static boolean clientClosed(org.eclipse.jetty.server.Request request) {
+      try {
+        return request.getConnectionMetaData().getConnection().getEndPoint().isInputShutdown();
+      } catch (RuntimeException e) {
+        return false;
       }
     }
   }
@@ -123,7 +129,7 @@ final class HttpErrors {
           : message;
       writer.write(request, response, callback, code, code >= 500 ? "Internal error: " + TensorJson.abbreviate(what)
           : "Bad request (" + code + "): " + TensorJson.abbreviate(what)
-          + "; the request line or headers could not be accepted");
+          + "; the request line, headers or body framing could not be accepted");
     }
   }
 
