@@ -37,7 +37,8 @@ import java.util.regex.Pattern;
  * {@link IllegalArgumentException} naming the field and the value.
  *
  * <p>Read from JSON or YAML with {@link #load(Path)} (see {@code server/aebridge-server.json}; every field is
- * optional), then {@link #withEnvironment(Map)} applies {@code AEBRIDGE_*} overrides. Durations are written
+ * optional; Jackson databind fills a form of the file, refusing unknown fields and values of the wrong JSON type by
+ * their dotted name), then {@link #withEnvironment(Map)} applies {@code AEBRIDGE_*} overrides. Durations are written
  * {@code "2s"}, {@code "500ms"}, {@code "1m"} or as milliseconds; sizes as bytes or {@code "64MiB"}.
  *
  * @param host address to bind; {@code 127.0.0.1} unless told otherwise
