@@ -21,11 +21,15 @@ final class Http {
 
   /** Adopts the client's {@code X-Request-Id} when it is short and plain, else makes one; sets it on the response. */
   static String assignRequestId(Context ctx) {
-    String given = ctx.header(REQUEST_ID);
-    String id = given != null && CLIENT_ID.matcher(given).matches() ? given : UUID.randomUUID().toString();
+    String id = requestId(ctx.header(REQUEST_ID));
     ctx.attribute(REQUEST_ID_ATTRIBUTE, id);
     ctx.header(REQUEST_ID, id);
     return id;
+  }
+
+  /** The client's {@code X-Request-Id} header value when it is short and plain, else a new id. */
+  static String requestId(String given) {
+    return given != null && CLIENT_ID.matcher(given).matches() ? given : UUID.randomUUID().toString();
   }
 
   static String requestId(Context ctx) {
@@ -41,6 +45,8 @@ final class Http {
   /**
    * The request body, at most {@code max} bytes.
    *
+   * <p>{@link BodyReader} has normally read the body already, without a thread; what it left is taken from there.
+   *
    * @throws ApiException PAYLOAD_TOO_LARGE beyond {@code max}; UNSUPPORTED_MEDIA_TYPE for a compressed body
    */
   static byte[] body(Context ctx, long max) throws IOException {
@@ -52,6 +58,17 @@ final class Http {
     long declared = ctx.req().getContentLengthLong();
     if (declared > max) {
       throw tooLarge(declared, max);
+    }
+    Long seen = ctx.attribute(BodyReader.TOO_LARGE);
+    if (seen != null) {
+      throw tooLarge(seen, max);
+    }
+    byte[] read = ctx.attribute(BodyReader.BODY);
+    if (read != null) {
+      if (read.length > max) {
+        throw tooLarge(read.length, max);
+      }
+      return read;
     }
     InputStream in = ctx.req().getInputStream();
     ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(0, Math.min(declared, max)));

@@ -6,7 +6,7 @@ import io.aebridge.load.InvalidInputException;
 import io.aebridge.load.SignatureNotFoundException;
 import io.aebridge.serve.core.ErrorCode;
 import io.aebridge.serve.core.ServingException;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import org.slf4j.Logger;
@@ -24,10 +24,12 @@ import org.tensorflow.exceptions.TensorFlowException;
  */
 final class HttpErrors {
   private static final Logger LOG = LoggerFactory.getLogger(HttpErrors.class);
+  /** The access-log logger of {@link ModelServer}: answers given before Javalin saw the request go there too. */
+  private static final Logger REQUESTS = LoggerFactory.getLogger("io.aebridge.requests");
 
   private HttpErrors() {}
 
-  static void install(Javalin app) {
+  static void install(RoutesConfig app) {
     app.exception(ServingException.class, (e, ctx) -> {
       int status = status(e.code());
       if (status >= 500) {
@@ -68,26 +70,69 @@ final class HttpErrors {
   }
 
   /**
+   * Writes the answers given before Javalin sees a request (a body that stops arriving or is badly framed, a request
+   * line or header Jetty refuses): the same {@code {"error"}} JSON and {@code X-Request-Id} as every other answer,
+   * and one log line with the request id. Stateless; thread-safe.
+   */
+  static final class JettyWriter {
+    /** Writes {@code {"error": message}} with {@code status} and closes the connection after it. */
+    void write(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+        org.eclipse.jetty.util.Callback callback, int status, String message) {
+      String id = Http.requestId(request.getHeaders().get(Http.REQUEST_ID));
+      String line = "[" + id + "] " + request.getMethod() + " "
+          + TensorJson.abbreviate(request.getHttpURI().getPath()) + " " + status + ": " + message;
+      if (clientClosed(request)) {
+        // The client closed its side (usually: went away mid-request); the answer is written for a client that
+        // only half-closed, but thousands of disconnects must not flood the log.
+        REQUESTS.debug(line);
+      } else {
+        REQUESTS.info(line);
+      }
+      byte[] json;
+      try {
+        json = Http.render(g -> {
+          g.writeStartObject();
+          g.writeStringField("error", message);
+          g.writeEndObject();
+        });
+      } catch (java.io.IOException e) {
+        json = "{\"error\":\"error\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      }
+      response.setStatus(status);
+      org.eclipse.jetty.http.HttpFields.Mutable headers = response.getHeaders();
+      headers.put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
+      headers.put(Http.REQUEST_ID, id);
+      // The rest of a body we stopped reading would be taken for the next request: end the connection.
+      headers.put(org.eclipse.jetty.http.HttpHeader.CONNECTION, "close");
+      response.write(true, java.nio.ByteBuffer.wrap(json), callback);
+    }
+
+    private static boolean clientClosed(org.eclipse.jetty.server.Request request) {
+      try {
+        return request.getConnectionMetaData().getConnection().getEndPoint().isInputShutdown();
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }
+  }
+
+  /**
    * Requests Jetty refuses before any handler sees them (a URL with {@code %00} or an encoded {@code /} in a
    * {@code ..} segment, a header line too long) get the same {@code {"error"}} body as every other 4xx, instead of
    * Jetty's HTML page.
    */
   static final class BadMessages extends org.eclipse.jetty.server.handler.ErrorHandler {
+    private final JettyWriter writer = new JettyWriter();
+
     @Override
-    public java.nio.ByteBuffer badMessageError(int status, String reason,
-        org.eclipse.jetty.http.HttpFields.Mutable fields) {
-      fields.put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
-      String what = reason == null || reason.isBlank() ? org.eclipse.jetty.http.HttpStatus.getMessage(status) : reason;
-      try {
-        return java.nio.ByteBuffer.wrap(Http.render(g -> {
-          g.writeStartObject();
-          g.writeStringField("error", "Bad request (" + status + "): " + TensorJson.abbreviate(what)
-              + "; the request line or headers could not be accepted");
-          g.writeEndObject();
-        }));
-      } catch (java.io.IOException e) {
-        return super.badMessageError(status, reason, fields);
-      }
+    protected void generateResponse(org.eclipse.jetty.server.Request request,
+        org.eclipse.jetty.server.Response response, int code, String message, Throwable cause,
+        org.eclipse.jetty.util.Callback callback) {
+      String what = message == null || message.isBlank() ? org.eclipse.jetty.http.HttpStatus.getMessage(code)
+          : message;
+      writer.write(request, response, callback, code, code >= 500 ? "Internal error: " + TensorJson.abbreviate(what)
+          : "Bad request (" + code + "): " + TensorJson.abbreviate(what)
+          + "; the request line, headers or body framing could not be accepted");
     }
   }
 

@@ -2,6 +2,7 @@ package io.aebridge.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
+import io.aebridge.serve.ServerConfig.Limits;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,9 +12,10 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.StatisticsHandler;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelServer.class);
+  /**
+   * One line per failed request (4xx at INFO), per answered one at DEBUG: an access log under its own name, so it
+   * can be turned down ({@code -Dorg.slf4j.simpleLogger.log.io.aebridge.requests=warn}) without hiding the rest.
+   */
+  private static final Logger REQUESTS = LoggerFactory.getLogger("io.aebridge.requests");
   private static final Pattern UI_FILE = Pattern.compile("[a-z0-9-]{1,40}\\.(js|css|svg|png)");
 
   private final ServerConfig config;
@@ -52,17 +59,36 @@ public final class ModelServer implements AutoCloseable {
     ModelRepository repository = new ModelRepository(config, ops);
     metrics.bind(repository);
     this.services = new Services(config, repository, new Inference(config, metrics), metrics, ops);
+    this.routes = new Routes();
+    registerServerRoutes();
+    new TfServingApi(services).register(routes);
+    new InferenceProtocolApi(services).register(routes);
+    new AutoencoderApi(services).register(routes);
+    new ManagementApi(services).register(routes);
+    try {
+      this.openApi = new ObjectMapper().writerWithDefaultPrettyPrinter()
+          .writeValueAsBytes(OpenApi.document(routes));
+    } catch (IOException e) {
+      throw new IllegalStateException("Could not render the OpenAPI description", e);
+    }
+    HttpErrors.JettyWriter early = new HttpErrors.JettyWriter();
     this.app = Javalin.create(c -> {
-      c.showJavalinBanner = false;
-      c.startupWatcherEnabled = false;
+      c.startup.showJavalinBanner = false;
+      c.startup.showOldJavalinVersionWarning = false;
+      c.startup.startupWatcherEnabled = false;
       c.http.defaultContentType = "application/json";
-      c.http.maxRequestSize = config.limits().maxBodyBytes();
+      c.http.maxRequestSize = Math.max(config.limits().maxBodyBytes(), config.limits().maxUploadBytes());
       c.jetty.modifyServer(server -> {
         server.setStopTimeout(config.drainTimeout().toMillis());
-        server.setHandler(new StatisticsHandler());
+        // Bodies are read in full before a request takes a thread (BodyReader); the graceful-stop count sits
+        // behind it, so a stop waits for requests being handled, not for bodies that may never come.
+        server.setHandler(new BodyReader(this::bodyLimit, config.bodyTimeout(), early));
+        ((BodyReader) server.getHandler()).setHandler(new GracefulHandler());
         server.setErrorHandler(new HttpErrors.BadMessages());
       });
       c.jetty.modifyHttpConfiguration(http -> {
+        // Javalin 7 relaxes this to LEGACY; ambiguous paths (an encoded '/' or '..' segment) stay refused with 400.
+        http.setUriCompliance(UriCompliance.DEFAULT);
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
       });
@@ -91,24 +117,20 @@ public final class ModelServer implements AutoCloseable {
           rule.exposeHeader(Http.REQUEST_ID);
         }));
       }
+      c.routes.before(ctx -> {
+        Http.assignRequestId(ctx);
+        ctx.attribute(START_ATTRIBUTE, System.nanoTime());
+      });
+      routes.addTo(c.routes);
+      HttpErrors.install(c.routes);
     });
-    app.before(ctx -> {
-      Http.assignRequestId(ctx);
-      ctx.attribute(START_ATTRIBUTE, System.nanoTime());
-    });
-    this.routes = new Routes(app);
-    registerServerRoutes();
-    new TfServingApi(services).register(routes);
-    new InferenceProtocolApi(services).register(routes);
-    new AutoencoderApi(services).register(routes);
-    new ManagementApi(services).register(routes);
-    HttpErrors.install(app);
-    try {
-      this.openApi = new ObjectMapper().writerWithDefaultPrettyPrinter()
-          .writeValueAsBytes(OpenApi.document(routes));
-    } catch (IOException e) {
-      throw new IllegalStateException("Could not render the OpenAPI description", e);
-    }
+  }
+
+  /** The most body bytes read for {@code request}: uploads have their own limit when management is on. */
+  private long bodyLimit(org.eclipse.jetty.server.Request request) {
+    Limits limits = config.limits();
+    return config.managementEnabled() && request.getHttpURI().getPath().startsWith("/v1/management/")
+        ? limits.maxUploadBytes() : limits.maxBodyBytes();
   }
 
   private static final String START_ATTRIBUTE = "aebridge.start";
@@ -167,7 +189,8 @@ public final class ModelServer implements AutoCloseable {
     String model = ctx.attribute(Http.MODEL_ATTRIBUTE);
     String endpoint;
     try {
-      endpoint = ctx.endpointHandlerPath();
+      io.javalin.router.Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
+      endpoint = matched == null ? "unmatched" : matched.path;
     } catch (RuntimeException e) {
       endpoint = "unmatched";
     }
@@ -178,13 +201,13 @@ public final class ModelServer implements AutoCloseable {
     services.metrics().request(model == null ? "" : model, ctx.method().name() + " " + endpoint, status, nanos);
     // Failed requests are logged with their id at INFO (server faults also at ERROR with a stack trace); the rest
     // at DEBUG, so a busy server's log stays readable.
-    if (status >= 400 || LOG.isDebugEnabled()) {
+    if (status >= 400 || REQUESTS.isDebugEnabled()) {
       String line = String.format("[%s] %s %s %d %.1f ms", Http.requestId(ctx), ctx.method(), ctx.path(), status,
           nanos / 1e6);
       if (status >= 400) {
-        LOG.info(line);
+        REQUESTS.info(line);
       } else {
-        LOG.debug(line);
+        REQUESTS.debug(line);
       }
     }
   }

@@ -1,6 +1,6 @@
 package io.aebridge.serve;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import java.util.ArrayList;
@@ -10,18 +10,25 @@ import java.util.List;
 /**
  * Registers the server's endpoints on Javalin together with their documentation, from which {@link OpenApi}
  * writes {@code /openapi.json}. Every endpoint goes through here, so the description cannot omit one (a test
- * checks it against Javalin's own handler list). Not thread-safe: used while the app is built.
+ * checks it against Javalin's own handler list). Endpoints are collected first and handed to Javalin's route
+ * configuration by {@link #addTo} (Javalin 7 takes every route up front). Not thread-safe: used while the app is
+ * built.
  */
 final class Routes {
   /** One documented endpoint. */
   record Doc(HandlerType method, String path, String tag, String summary, String description, String requestSchema,
       String requestContentType, String responseSchema, String responseContentType, boolean management) {}
 
-  private final Javalin app;
-  private final List<Doc> docs = new ArrayList<>();
+  private record Entry(HandlerType method, String path, Handler handler) {}
 
-  Routes(Javalin app) {
-    this.app = app;
+  private final List<Doc> docs = new ArrayList<>();
+  private final List<Entry> entries = new ArrayList<>();
+
+  /** Registers every endpoint documented so far with Javalin. */
+  void addTo(RoutesConfig routes) {
+    for (Entry e : entries) {
+      routes.addHttpHandler(e.method(), e.path(), e.handler());
+    }
   }
 
   /** Starts documenting an endpoint; {@link Builder#handle} registers it. */
@@ -107,7 +114,7 @@ final class Routes {
       }
       docs.add(new Doc(method, path, tag, summary, description, requestSchema, requestContentType, responseSchema,
           responseContentType, management));
-      app.addHttpHandler(method, path, ctx -> {
+      entries.add(new Entry(method, path, ctx -> {
         try {
           handler.handle(ctx);
         } catch (OutOfMemoryError e) {
@@ -117,7 +124,7 @@ final class Routes {
               + "others in flight (" + e.getMessage() + ", max heap " + (Runtime.getRuntime().maxMemory() >> 20)
               + " MiB); retry, send fewer samples per request, or give the server more heap (AEBRIDGE_HEAP)");
         }
-      });
+      }));
     }
   }
 }

@@ -1,16 +1,27 @@
 package io.aebridge.serve;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.cfg.MapperBuilder;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +37,8 @@ import java.util.regex.Pattern;
  * {@link IllegalArgumentException} naming the field and the value.
  *
  * <p>Read from JSON or YAML with {@link #load(Path)} (see {@code server/aebridge-server.json}; every field is
- * optional), then {@link #withEnvironment(Map)} applies {@code AEBRIDGE_*} overrides. Durations are written
+ * optional; Jackson databind fills a form of the file, refusing unknown fields and values of the wrong JSON type by
+ * their dotted name), then {@link #withEnvironment(Map)} applies {@code AEBRIDGE_*} overrides. Durations are written
  * {@code "2s"}, {@code "500ms"}, {@code "1m"} or as milliseconds; sizes as bytes or {@code "64MiB"}.
  *
  * @param host address to bind; {@code 127.0.0.1} unless told otherwise
@@ -44,6 +56,9 @@ import java.util.regex.Pattern;
  * @param corsOrigins origins allowed cross-origin requests; empty disables CORS
  * @param requestTimeout deadline of one inference request (then 504)
  * @param idleTimeout how long a connection may stay silent (slow clients are cut off)
+ * @param bodyTimeout how long a request body may take to arrive in full, counted from its headers (then 408); a
+ *     body is read without holding a request thread, so this bounds how long a trickling client holds a connection
+ *     and its buffer, not the server's liveness
  * @param drainTimeout how long a graceful stop waits for in-flight requests
  * @param warmup whether each new version runs every signature once on zeros before it is served
  */
@@ -62,6 +77,7 @@ public record ServerConfig(
     List<String> corsOrigins,
     Duration requestTimeout,
     Duration idleTimeout,
+    Duration bodyTimeout,
     Duration drainTimeout,
     boolean warmup) {
 
@@ -71,6 +87,7 @@ public record ServerConfig(
   public static final Duration DEFAULT_SETTLE_TIME = Duration.ofSeconds(1);
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(20);
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
   /** Model names double as folder names and URL segments. */
   public static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
@@ -110,6 +127,7 @@ public record ServerConfig(
     corsOrigins = corsOrigins == null ? List.of() : List.copyOf(corsOrigins);
     requestTimeout = positive("requestTimeout", requestTimeout, DEFAULT_REQUEST_TIMEOUT);
     idleTimeout = positive("idleTimeout", idleTimeout, DEFAULT_IDLE_TIMEOUT);
+    bodyTimeout = positive("bodyTimeout", bodyTimeout, DEFAULT_BODY_TIMEOUT);
     drainTimeout = nonNegative("drainTimeout", drainTimeout, DEFAULT_DRAIN_TIMEOUT);
   }
 
@@ -161,7 +179,8 @@ public record ServerConfig(
         + pollInterval + ", settleTime=" + settleTime + ", versionPolicy=" + versionPolicy + ", models=" + models
         + ", limits=" + limits + ", batching=" + batching + ", ops=" + ops + ", management="
         + (managementEnabled() ? "on (token set)" : "off") + ", corsOrigins=" + corsOrigins + ", requestTimeout="
-        + requestTimeout + ", idleTimeout=" + idleTimeout + ", drainTimeout=" + drainTimeout + ", warmup="
+        + requestTimeout + ", idleTimeout=" + idleTimeout + ", bodyTimeout=" + bodyTimeout
+        + ", drainTimeout=" + drainTimeout + ", warmup="
         + warmup + "]";
   }
 
@@ -309,6 +328,7 @@ public record ServerConfig(
     private List<String> corsOrigins = List.of();
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private boolean warmup = true;
 
@@ -331,6 +351,7 @@ public record ServerConfig(
       corsOrigins = c.corsOrigins;
       requestTimeout = c.requestTimeout;
       idleTimeout = c.idleTimeout;
+      bodyTimeout = c.bodyTimeout;
       drainTimeout = c.drainTimeout;
       warmup = c.warmup;
     }
@@ -349,27 +370,19 @@ public record ServerConfig(
     public Builder corsOrigins(List<String> v) { corsOrigins = v; return this; }
     public Builder requestTimeout(Duration v) { requestTimeout = v; return this; }
     public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
+    public Builder bodyTimeout(Duration v) { bodyTimeout = v; return this; }
     public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
     public Builder warmup(boolean v) { warmup = v; return this; }
 
     public ServerConfig build() {
       return new ServerConfig(host, port, modelsRoot, pollInterval, settleTime, versionPolicy, models, limits,
-          batching, ops, managementToken, corsOrigins, requestTimeout, idleTimeout, drainTimeout, warmup);
+          batching, ops, managementToken, corsOrigins, requestTimeout, idleTimeout, bodyTimeout, drainTimeout,
+          warmup);
     }
   }
 
   // ---------------------------------------------------------------------------------------------------------------
   // Reading from a file and the environment
-
-  private static final Set<String> TOP_FIELDS = Set.of("host", "port", "modelsRoot", "pollInterval", "settleTime",
-      "versionPolicy", "models", "limits", "batching", "ops", "managementToken", "managementTokenFile",
-      "corsOrigins", "requestTimeout", "idleTimeout", "drainTimeout", "warmup");
-  private static final Set<String> LIMIT_FIELDS = Set.of("maxBodyBytes", "maxBatch", "maxUploadBytes",
-      "maxUnpackedBytes", "maxZipEntries", "maxImagePixels");
-  private static final Set<String> BATCHING_FIELDS = Set.of("enabled", "maxBatchSize", "maxDelayMicros",
-      "maxQueuedRequests", "threads");
-  private static final Set<String> OPS_FIELDS = Set.of("enforce", "extraAllowed", "denied");
-  private static final Set<String> MODEL_FIELDS = Set.of("versionPolicy", "labels", "batching");
 
   /**
    * Reads a config file: YAML when the name ends in {@code .yaml}/{@code .yml}, JSON otherwise. Relative paths in
@@ -377,18 +390,12 @@ public record ServerConfig(
    */
   public static ServerConfig load(Path file) throws IOException {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    ObjectMapper mapper = name.endsWith(".yaml") || name.endsWith(".yml") ? new YAMLMapper() : new ObjectMapper();
-    JsonNode root;
+    boolean yaml = name.endsWith(".yaml") || name.endsWith(".yml");
+    String text = Files.readString(file);
     try {
-      root = mapper.readTree(file.toFile());
+      return text.isBlank() ? read(null) : read((yaml ? YAML : JSON).readValue(text, FileForm.class));
     } catch (JsonProcessingException e) {
-      var where = e.getLocation();
-      throw new IllegalArgumentException(file + ": not valid " + (mapper instanceof YAMLMapper ? "YAML" : "JSON")
-          + (where == null ? "" : " at line " + where.getLineNr() + ", column " + where.getColumnNr()) + ": "
-          + e.getOriginalMessage(), e);
-    }
-    try {
-      return fromTree(root);
+      throw new IllegalArgumentException(file + ": " + explain(e, yaml ? "YAML" : "JSON"), e);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
@@ -397,102 +404,210 @@ public record ServerConfig(
   /** Parses a config from JSON text (every field optional; {@code modelsRoot} defaults to {@code saved-models}). */
   public static ServerConfig fromJson(String json) {
     try {
-      return fromTree(new ObjectMapper().readTree(json));
+      return json == null || json.isBlank() ? read(null) : read(JSON.readValue(json, FileForm.class));
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(explain(e, "JSON"), e);
     }
   }
 
-  private static ServerConfig fromTree(JsonNode root) {
-    if (root == null || root.isMissingNode() || root.isNull()) {
+  // The file's shape, filled by Jackson databind: every field optional (null keeps the default), unknown fields and
+  // values of the wrong JSON type refused; the records above validate what the forms hand them.
+
+  private static final ObjectMapper JSON = configure(JsonMapper.builder());
+  private static final ObjectMapper YAML = configure(YAMLMapper.builder());
+
+  private static <M extends ObjectMapper, B extends MapperBuilder<M, B>> M configure(B builder) {
+    SimpleModule module = new SimpleModule();
+    module.addDeserializer(Duration.class, new DurationText());
+    module.addDeserializer(VersionPolicy.class, new PolicyText());
+    return builder
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_TRAILING_TOKENS,
+            DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+        // "port": "80" or "warmup": "yes" is a mistake to name, not a value to guess.
+        .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+        .addModule(module)
+        .build();
+  }
+
+  record FileForm(String host, Integer port, String modelsRoot, Duration pollInterval, Duration settleTime,
+      VersionPolicy versionPolicy, Map<String, ModelForm> models, LimitsForm limits, BatchingForm batching,
+      OpsForm ops, String managementToken, String managementTokenFile, List<String> corsOrigins,
+      Duration requestTimeout, Duration idleTimeout, Duration bodyTimeout, Duration drainTimeout, Boolean warmup) {}
+
+  record LimitsForm(SizeText maxBodyBytes, Integer maxBatch, SizeText maxUploadBytes, SizeText maxUnpackedBytes,
+      Integer maxZipEntries, Long maxImagePixels) {
+    Limits limits() {
+      Limits d = Limits.defaults();
+      return new Limits(size(maxBodyBytes, d.maxBodyBytes()), or(maxBatch, d.maxBatch()),
+          size(maxUploadBytes, d.maxUploadBytes()), size(maxUnpackedBytes, d.maxUnpackedBytes()),
+          or(maxZipEntries, d.maxZipEntries()), or(maxImagePixels, d.maxImagePixels()));
+    }
+  }
+
+  record BatchingForm(Boolean enabled, Integer maxBatchSize, Long maxDelayMicros, Integer maxQueuedRequests,
+      Integer threads) {
+    /** These settings over {@code d} (a model's batching inherits what it does not say from the server's). */
+    Batching over(Batching d) {
+      return new Batching(or(enabled, d.enabled()), or(maxBatchSize, d.maxBatchSize()),
+          or(maxDelayMicros, d.maxDelayMicros()), or(maxQueuedRequests, d.maxQueuedRequests()),
+          or(threads, d.threads()));
+    }
+  }
+
+  record OpsForm(Boolean enforce, List<String> extraAllowed, List<String> denied) {}
+
+  record ModelForm(VersionPolicy versionPolicy, Map<String, Long> labels, BatchingForm batching) {}
+
+  /** A byte count written as a number or as text with a unit ({@code "64MiB"}). */
+  record SizeText(long bytes) {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static SizeText of(Object value) {
+      if (value instanceof Integer || value instanceof Long) {
+        return new SizeText(((Number) value).longValue());
+      }
+      if (value instanceof String t) {
+        return new SizeText(parseSize("", t));
+      }
+      throw new IllegalArgumentException("must be a size (bytes or \"64MiB\"), found " + value);
+    }
+  }
+
+  private static long size(SizeText v, long fallback) {
+    return v == null ? fallback : v.bytes();
+  }
+
+  private static <T> T or(T v, T fallback) {
+    return v == null ? fallback : v;
+  }
+
+  private static ServerConfig read(FileForm f) {
+    if (f == null) {
       return defaults(Path.of("saved-models"));
     }
-    if (!root.isObject()) {
-      throw new IllegalArgumentException("the config must be an object, found " + root.getNodeType());
+    Builder b = builder(Path.of(or(f.modelsRoot(), "saved-models")));
+    b.host(or(f.host(), DEFAULT_HOST));
+    b.port(or(f.port(), DEFAULT_PORT));
+    b.pollInterval(or(f.pollInterval(), DEFAULT_POLL_INTERVAL));
+    b.settleTime(or(f.settleTime(), DEFAULT_SETTLE_TIME));
+    b.versionPolicy(or(f.versionPolicy(), VersionPolicy.latest()));
+    if (f.limits() != null) {
+      b.limits(f.limits().limits());
     }
-    checkFields("", root, TOP_FIELDS);
-    Builder b = builder(Path.of(text(root, "modelsRoot", "saved-models")));
-    if (root.has("host")) {
-      b.host(text(root, "host", DEFAULT_HOST));
-    }
-    if (root.has("port")) {
-      b.port(integer(root, "port"));
-    }
-    if (root.has("pollInterval")) {
-      b.pollInterval(duration("pollInterval", root.get("pollInterval")));
-    }
-    if (root.has("settleTime")) {
-      b.settleTime(duration("settleTime", root.get("settleTime")));
-    }
-    if (root.has("versionPolicy")) {
-      b.versionPolicy(versionPolicy("versionPolicy", root.get("versionPolicy")));
-    }
-    if (root.has("limits")) {
-      b.limits(limits(root.get("limits")));
-    }
-    Batching serverBatching = root.has("batching")
-        ? batching("batching", root.get("batching"), Batching.defaults()) : Batching.defaults();
+    Batching serverBatching = f.batching() == null ? Batching.defaults()
+        : f.batching().over(Batching.defaults());
     b.batching(serverBatching);
-    if (root.has("ops")) {
-      JsonNode o = object("ops", root.get("ops"));
-      checkFields("ops.", o, OPS_FIELDS);
-      Ops d = Ops.defaults();
-      b.ops(new Ops(o.has("enforce") ? bool(o, "enforce", "ops.") : d.enforce(), strings("ops.extraAllowed",
-          o.get("extraAllowed")), strings("ops.denied", o.get("denied"))));
+    if (f.ops() != null) {
+      b.ops(new Ops(or(f.ops().enforce(), Ops.defaults().enforce()), or(f.ops().extraAllowed(), List.of()),
+          or(f.ops().denied(), List.of())));
     }
-    if (root.has("models")) {
-      JsonNode m = object("models", root.get("models"));
-      for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        String p = "models." + e.getKey() + ".";
-        JsonNode s = object(p, e.getValue());
-        checkFields(p, s, MODEL_FIELDS);
-        Map<String, Long> labels = new LinkedHashMap<>();
-        if (s.has("labels")) {
-          JsonNode l = object(p + "labels", s.get("labels"));
-          l.fields().forEachRemaining(x -> {
-            if (!x.getValue().canConvertToLong()) {
-              throw new IllegalArgumentException(p + "labels." + x.getKey() + " must be a version number, found "
-                  + x.getValue());
-            }
-            labels.put(x.getKey(), x.getValue().asLong());
-          });
-        }
-        b.model(e.getKey(), new ModelSettings(
-            s.has("versionPolicy") ? versionPolicy(p + "versionPolicy", s.get("versionPolicy")) : null, labels,
-            s.has("batching") ? batching(p + "batching", s.get("batching"), serverBatching) : null));
-      }
+    if (f.models() != null) {
+      f.models().forEach((name, m) -> {
+        ModelForm form = m == null ? new ModelForm(null, null, null) : m;
+        b.model(name, new ModelSettings(form.versionPolicy(), or(form.labels(), Map.of()),
+            form.batching() == null ? null : form.batching().over(serverBatching)));
+      });
     }
-    if (root.has("managementToken") && root.has("managementTokenFile")) {
+    if (f.managementToken() != null && f.managementTokenFile() != null) {
       throw new IllegalArgumentException("give managementToken or managementTokenFile, not both");
     }
-    if (root.has("managementToken")) {
-      b.managementToken(text(root, "managementToken", null));
-    }
-    if (root.has("managementTokenFile")) {
-      Path f = Path.of(text(root, "managementTokenFile", ""));
+    b.managementToken(f.managementToken());
+    if (f.managementTokenFile() != null) {
+      Path file = Path.of(f.managementTokenFile());
       try {
-        b.managementToken(Files.readString(f).strip());
+        b.managementToken(Files.readString(file).strip());
       } catch (IOException e) {
-        throw new IllegalArgumentException("managementTokenFile: cannot read " + f + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException("managementTokenFile: cannot read " + file + ": " + e.getMessage(), e);
       }
     }
-    if (root.has("corsOrigins")) {
-      b.corsOrigins(strings("corsOrigins", root.get("corsOrigins")));
-    }
-    if (root.has("requestTimeout")) {
-      b.requestTimeout(duration("requestTimeout", root.get("requestTimeout")));
-    }
-    if (root.has("idleTimeout")) {
-      b.idleTimeout(duration("idleTimeout", root.get("idleTimeout")));
-    }
-    if (root.has("drainTimeout")) {
-      b.drainTimeout(duration("drainTimeout", root.get("drainTimeout")));
-    }
-    if (root.has("warmup")) {
-      b.warmup(bool(root, "warmup", ""));
-    }
+    b.corsOrigins(or(f.corsOrigins(), List.of()));
+    b.requestTimeout(or(f.requestTimeout(), DEFAULT_REQUEST_TIMEOUT));
+    b.idleTimeout(or(f.idleTimeout(), DEFAULT_IDLE_TIMEOUT));
+    b.bodyTimeout(or(f.bodyTimeout(), DEFAULT_BODY_TIMEOUT));
+    b.drainTimeout(or(f.drainTimeout(), DEFAULT_DRAIN_TIMEOUT));
+    b.warmup(or(f.warmup(), true));
     return b.build();
+  }
+
+  /** Jackson's account of a bad file as one sentence naming the field: what was expected, what was found. */
+  private static String explain(JsonProcessingException e, String format) {
+    if (e instanceof UnrecognizedPropertyException u) {
+      String at = path(u.getPath().subList(0, u.getPath().size() - 1));
+      TreeSet<String> known = new TreeSet<>();
+      u.getKnownPropertyIds().forEach(k -> known.add(String.valueOf(k)));
+      return "unknown field [" + (at.isEmpty() ? "" : at + ".") + u.getPropertyName() + "]; known: " + known;
+    }
+    if (e instanceof JsonMappingException m) {
+      String at = path(m.getPath());
+      for (Throwable c = m.getCause(); c != null; c = c.getCause()) {
+        if (c instanceof IllegalArgumentException bad) {
+          String msg = bad.getMessage().strip();
+          return at.isEmpty() || msg.startsWith(at) ? msg : at + (msg.startsWith("must ") ? " " : ": ") + msg;
+        }
+      }
+      if (!(e instanceof JsonParseException)) {
+        return (at.isEmpty() ? "the config" : at) + ": " + m.getOriginalMessage().replaceAll("\\s*\\(for [^)]*\\)", "")
+            .replaceAll("\\s*\\n.*", "");
+      }
+    }
+    var where = e.getLocation();
+    return "not valid " + format + (where == null ? "" : " at line " + where.getLineNr() + ", column "
+        + where.getColumnNr()) + ": " + e.getOriginalMessage();
+  }
+
+  private static String path(List<JsonMappingException.Reference> refs) {
+    StringBuilder b = new StringBuilder();
+    for (JsonMappingException.Reference r : refs) {
+      if (r.getFieldName() != null) {
+        b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        b.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return b.toString();
+  }
+
+  /** Where the parser is, as {@code models.m.versionPolicy}. */
+  private static String dotted(JsonParser p) {
+    java.util.ArrayDeque<String> names = new java.util.ArrayDeque<>();
+    for (com.fasterxml.jackson.core.JsonStreamContext c = p.getParsingContext(); c != null; c = c.getParent()) {
+      if (c.getCurrentName() != null) {
+        names.addFirst(c.getCurrentName());
+      }
+    }
+    return String.join(".", names);
+  }
+
+  /** {@code "2s"}, {@code "500ms"}, … or a number of milliseconds. */
+  private static final class DurationText extends StdDeserializer<Duration> {
+    DurationText() {
+      super(Duration.class);
+    }
+
+    @Override
+    public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      String field = dotted(p);
+      if (p.currentToken().isNumeric()) {
+        return Duration.ofNanos((long) (p.getDoubleValue() * 1e6));
+      }
+      if (p.currentToken() == JsonToken.VALUE_STRING) {
+        return parseDuration(field, p.getText());
+      }
+      throw new IllegalArgumentException(field + " must be a duration (\"2s\", \"500ms\" or milliseconds), found "
+          + ctxt.readTree(p));
+    }
+  }
+
+  /** TF Serving's version policy: {@code "latest:2"} or {@code {"latest": {"num_versions": 2}}} and the like. */
+  private static final class PolicyText extends StdDeserializer<VersionPolicy> {
+    PolicyText() {
+      super(VersionPolicy.class);
+    }
+
+    @Override
+    public VersionPolicy deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      return versionPolicy(dotted(p), ctxt.readTree(p));
+    }
   }
 
   /**
@@ -593,98 +708,6 @@ public record ServerConfig(
     };
   }
 
-  private static void checkFields(String prefix, JsonNode node, Set<String> known) {
-    List<String> unknown = new ArrayList<>();
-    node.fieldNames().forEachRemaining(f -> {
-      if (!known.contains(f)) {
-        unknown.add(f);
-      }
-    });
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("unknown field" + (unknown.size() > 1 ? "s " : " ") + unknown.stream()
-          .map(u -> prefix + u).toList() + "; known: " + new TreeSet<>(known));
-    }
-  }
-
-  private static JsonNode object(String field, JsonNode n) {
-    if (n == null || !n.isObject()) {
-      throw new IllegalArgumentException(field + " must be an object, found " + (n == null ? "nothing"
-          : n.getNodeType()));
-    }
-    return n;
-  }
-
-  private static String text(JsonNode parent, String field, String fallback) {
-    JsonNode n = parent.get(field);
-    if (n == null || n.isNull()) {
-      return fallback;
-    }
-    if (!n.isTextual()) {
-      throw new IllegalArgumentException(field + " must be a string, found " + n);
-    }
-    return n.asText();
-  }
-
-  private static int integer(JsonNode parent, String field) {
-    JsonNode n = parent.get(field);
-    if (!n.canConvertToInt() || !n.isIntegralNumber()) {
-      throw new IllegalArgumentException(field + " must be an integer, found " + n);
-    }
-    return n.asInt();
-  }
-
-  private static boolean bool(JsonNode parent, String field, String prefix) {
-    JsonNode n = parent.get(field);
-    if (!n.isBoolean()) {
-      throw new IllegalArgumentException(prefix + field + " must be true or false, found " + n);
-    }
-    return n.asBoolean();
-  }
-
-  private static long size(String field, JsonNode n) {
-    if (n.isIntegralNumber()) {
-      return n.asLong();
-    }
-    if (n.isTextual()) {
-      return parseSize(field, n.asText());
-    }
-    throw new IllegalArgumentException(field + " must be a size (bytes or \"64MiB\"), found " + n);
-  }
-
-  private static long number(String field, JsonNode n) {
-    if (!n.isIntegralNumber()) {
-      throw new IllegalArgumentException(field + " must be an integer, found " + n);
-    }
-    return n.asLong();
-  }
-
-  private static Duration duration(String field, JsonNode n) {
-    if (n.isNumber()) {
-      return Duration.ofNanos((long) (n.asDouble() * 1e6));
-    }
-    if (n.isTextual()) {
-      return parseDuration(field, n.asText());
-    }
-    throw new IllegalArgumentException(field + " must be a duration (\"2s\", \"500ms\" or milliseconds), found " + n);
-  }
-
-  private static List<String> strings(String field, JsonNode n) {
-    if (n == null || n.isNull()) {
-      return List.of();
-    }
-    if (!n.isArray()) {
-      throw new IllegalArgumentException(field + " must be a list of strings, found " + n.getNodeType());
-    }
-    List<String> out = new ArrayList<>();
-    for (JsonNode e : n) {
-      if (!e.isTextual()) {
-        throw new IllegalArgumentException(field + " must be a list of strings, found " + e);
-      }
-      out.add(e.asText());
-    }
-    return out;
-  }
-
   private static VersionPolicy versionPolicy(String field, JsonNode n) {
     try {
       if (n.isTextual()) {
@@ -719,32 +742,6 @@ public record ServerConfig(
     }
     throw new IllegalArgumentException(field + " must be \"latest\", \"latest:N\", \"all\", \"specific:1,2\" or "
         + "{\"specific\": {\"versions\": [1, 2]}}, found " + n);
-  }
-
-  private static Limits limits(JsonNode n) {
-    object("limits", n);
-    checkFields("limits.", n, LIMIT_FIELDS);
-    Limits d = Limits.defaults();
-    return new Limits(
-        n.has("maxBodyBytes") ? size("limits.maxBodyBytes", n.get("maxBodyBytes")) : d.maxBodyBytes(),
-        n.has("maxBatch") ? (int) number("limits.maxBatch", n.get("maxBatch")) : d.maxBatch(),
-        n.has("maxUploadBytes") ? size("limits.maxUploadBytes", n.get("maxUploadBytes")) : d.maxUploadBytes(),
-        n.has("maxUnpackedBytes") ? size("limits.maxUnpackedBytes", n.get("maxUnpackedBytes"))
-            : d.maxUnpackedBytes(),
-        n.has("maxZipEntries") ? (int) number("limits.maxZipEntries", n.get("maxZipEntries")) : d.maxZipEntries(),
-        n.has("maxImagePixels") ? number("limits.maxImagePixels", n.get("maxImagePixels")) : d.maxImagePixels());
-  }
-
-  private static Batching batching(String field, JsonNode n, Batching d) {
-    object(field, n);
-    checkFields(field + ".", n, BATCHING_FIELDS);
-    return new Batching(
-        n.has("enabled") ? bool(n, "enabled", field + ".") : d.enabled(),
-        n.has("maxBatchSize") ? (int) number(field + ".maxBatchSize", n.get("maxBatchSize")) : d.maxBatchSize(),
-        n.has("maxDelayMicros") ? number(field + ".maxDelayMicros", n.get("maxDelayMicros")) : d.maxDelayMicros(),
-        n.has("maxQueuedRequests") ? (int) number(field + ".maxQueuedRequests", n.get("maxQueuedRequests"))
-            : d.maxQueuedRequests(),
-        n.has("threads") ? (int) number(field + ".threads", n.get("threads")) : d.threads());
   }
 
   private static void positive(String field, long value) {

@@ -201,8 +201,8 @@ class FaultsTest {
           byte[] answer = in.readAllBytes();   // the server closes within the idle timeout
           assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(8), "closed in time");
           String text = new String(answer, StandardCharsets.ISO_8859_1);
-          assertTrue(text.isEmpty() || text.startsWith("HTTP/1.1 4") || text.startsWith("HTTP/1.1 5"), text);
-          assertFalse(text.startsWith("HTTP/1.1 200"), text);
+          // Stalled in the headers: closed without a word; stalled in the body: a 408 (never a 5xx).
+          assertTrue(text.isEmpty() || text.startsWith("HTTP/1.1 408"), text);
         }
       } finally {
         for (Socket s : slow) {

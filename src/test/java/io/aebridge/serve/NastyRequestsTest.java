@@ -42,7 +42,7 @@ class NastyRequestsTest {
 
   /** One corpus entry. */
   record Case(String name, String method, String path, Map<String, String> headers, String body, String bodyBase64,
-      String generate, int status, String message) {
+      String generate, String framing, int status, String message) {
     @Override
     public String toString() {
       return name;
@@ -59,7 +59,8 @@ class NastyRequestsTest {
         cases.add(new Case(c.path("name").asText(), c.path("method").asText("POST"), c.path("path").asText(),
             headers, c.hasNonNull("body") ? c.get("body").asText() : null,
             c.hasNonNull("bodyBase64") ? c.get("bodyBase64").asText() : null,
-            c.hasNonNull("generate") ? c.get("generate").asText() : null, c.path("status").asInt(),
+            c.hasNonNull("generate") ? c.get("generate").asText() : null, c.path("framing").asText("length"),
+            c.path("status").asInt(),
             c.path("message").asText()));
       }
       return cases.stream();
@@ -75,6 +76,10 @@ class NastyRequestsTest {
     Body body = c.generate() != null ? generate(c.generate())
         : c.bodyBase64() != null ? Body.of(Base64.getDecoder().decode(c.bodyBase64()))
         : c.body() != null ? Body.of(c.body().getBytes(StandardCharsets.UTF_8)) : null;
+    if (body != null && c.framing().equals("raw")) {
+      // The body is sent byte for byte as the framing the case's headers announce (a hand-made chunked encoding).
+      body = new Body(-1, false, body.writer(), body.headers());
+    }
     if (body != null) {
       headers.putAll(body.headers());
     }
@@ -101,7 +106,10 @@ class NastyRequestsTest {
 
   // ---- bodies -------------------------------------------------------------------------------------------------
 
-  /** A request body: {@code length} bytes from {@code writer}; chunked when {@code chunked}. */
+  /**
+   * A request body: {@code length} bytes from {@code writer}; chunked when {@code chunked}; a negative length sends
+   * the bytes as they are, framed by the request's own headers.
+   */
   record Body(long length, boolean chunked, Writer writer, Map<String, String> headers) {
     static Body of(byte[] bytes) {
       return new Body(bytes.length, false, out -> out.write(bytes), Map.of());
@@ -234,7 +242,7 @@ class NastyRequestsTest {
       StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
           + "Connection: close\r\n");
       headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
-      if (body != null) {
+      if (body != null && body.length() >= 0) {
         head.append(body.chunked() ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + body.length() + "\r\n");
       }
       head.append("\r\n");
@@ -258,7 +266,7 @@ class NastyRequestsTest {
     }
   }
 
-  private static Raw parse(byte[] raw) {
+  static Raw parse(byte[] raw) {
     String all = new String(raw, StandardCharsets.ISO_8859_1);
     int end = all.indexOf("\r\n\r\n");
     if (end < 0) {

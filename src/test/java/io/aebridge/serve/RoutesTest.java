@@ -10,14 +10,17 @@ import org.junit.jupiter.api.Test;
 class RoutesTest {
   @Test
   void aRequestThatExhaustsTheHeapGets503AndTheServerGoesOn() {
-    Javalin app = Javalin.create();
-    HttpErrors.install(app);
-    Routes routes = new Routes(app);
+    Routes routes = new Routes();
     routes.post("/greedy").summary("allocates more than any test heap").handle(ctx -> {
       long[] tooMuch = new long[Integer.MAX_VALUE - 8]; // 16 GiB: a real OutOfMemoryError in any test JVM
       ctx.result(String.valueOf(tooMuch.length));
     });
     routes.get("/fine").summary("answers").handle(ctx -> ctx.result("ok"));
+    Javalin app = Javalin.create(c -> {
+      c.startup.showJavalinBanner = false;
+      HttpErrors.install(c.routes);
+      routes.addTo(c.routes);
+    });
     app.start("127.0.0.1", 0);
     try {
       TestClient client = new TestClient("http://127.0.0.1:" + app.port());

@@ -96,6 +96,28 @@ class ServerConfigTest {
     assertMessage("not valid JSON at line 2", () -> ServerConfig.load(broken));
   }
 
+  /** The file is read by Jackson databind: wrong JSON types are refused by name, not coerced; nested defaults hold. */
+  @Test
+  void databindRefusesWrongTypesAndKeepsNestedDefaults() throws Exception {
+    assertMessage("port", () -> ServerConfig.fromJson("{\"port\": \"80\"}"));
+    assertMessage("warmup", () -> ServerConfig.fromJson("{\"warmup\": \"yes\"}"));
+    assertMessage("unknown field [models.m.batching.size]",
+        () -> ServerConfig.fromJson("{\"models\": {\"m\": {\"batching\": {\"size\": 2}}}}"));
+    assertMessage("limits.maxBodyBytes must be a size",
+        () -> ServerConfig.fromJson("{\"limits\": {\"maxBodyBytes\": \"lots\"}}"));
+    assertMessage("models.m.versionPolicy", () -> ServerConfig.fromJson("{\"models\": {\"m\": {\"versionPolicy\": 7}}}"));
+    ServerConfig c = ServerConfig.fromJson("{\"limits\": {\"maxBodyBytes\": \"2MiB\"}, \"bodyTimeout\": 1500, "
+        + "\"batching\": {\"maxBatchSize\": 8, \"threads\": 3}, \"models\": {\"m\": {\"batching\": "
+        + "{\"maxBatchSize\": 4}}}}");
+    assertEquals(2L << 20, c.limits().maxBodyBytes());
+    assertEquals(ServerConfig.Limits.defaults().maxBatch(), c.limits().maxBatch(), "unset limits keep defaults");
+    assertEquals(java.time.Duration.ofMillis(1500), c.bodyTimeout());
+    assertEquals(4, c.batchingOf("m").maxBatchSize());
+    assertEquals(3, c.batchingOf("m").threads(), "a model's batching inherits what it leaves out from the server's");
+    assertEquals(ServerConfig.DEFAULT_PORT, ServerConfig.fromJson("").port());
+    assertEquals(ServerConfig.DEFAULT_PORT, ServerConfig.fromJson("{}").port());
+  }
+
   @Test
   void versionPolicyParsing() {
     assertEquals(List.of(3L), VersionPolicy.latest().select(List.of(1L, 2L, 3L)));

@@ -89,7 +89,8 @@ class ServerSurfaceTest {
     assertTrue(page.text().contains("<canvas"), "a drawing canvas");
     assertEquals(200, SERVER.client.get("/ui/app.js").status());
     assertEquals(200, SERVER.client.get("/ui/style.css").status());
-    assertEquals(404, SERVER.client.get("/ui/..%2Fallowed-ops.txt").status());
+    // Jetty 12 refuses the ambiguous encoded separator itself (400); Jetty 11 let it reach the route (404).
+    assertEquals(400, SERVER.client.get("/ui/..%2Fallowed-ops.txt").status());
     assertEquals(404, SERVER.client.get("/ui/nope.js").status());
   }
 
