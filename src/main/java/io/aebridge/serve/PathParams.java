@@ -51,7 +51,7 @@ final class PathParams {
     if (!unknown.isEmpty()) {
       throw ApiException.invalid("Unknown query parameter" + (unknown.size() > 1 ? "s " : " ")
           + unknown.stream().map(n -> "'" + TensorJson.abbreviate(n) + "'").toList() + "; " + ctx.method() + " "
-          + ctx.endpointHandlerPath() + " accepts " + (accepted.length == 0 ? "none"
+          + ctx.endpoint().path + " accepts " + (accepted.length == 0 ? "none"
               : String.join(", ", accepted)));
     }
   }
