@@ -85,9 +85,12 @@ public final class GrpcServer implements AutoCloseable {
         .executor(executor)
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxMessageBytes()))
         .maxInboundMetadataSize(64 * 1024)
-        .addService(ServerInterceptors.intercept(new PredictionServiceImpl(host, codec), context))
-        .addService(ServerInterceptors.intercept(new ModelServiceImpl(host), context))
-        .addService(ServerInterceptors.intercept(new InferenceServiceImpl(host, codec), context))
+        .addService(ServerInterceptors.intercept(
+            StrictParsing.wrap(new PredictionServiceImpl(host, codec).bindService()), context))
+        .addService(ServerInterceptors.intercept(StrictParsing.wrap(new ModelServiceImpl(host).bindService()),
+            context))
+        .addService(ServerInterceptors.intercept(
+            StrictParsing.wrap(new InferenceServiceImpl(host, codec).bindService()), context))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
