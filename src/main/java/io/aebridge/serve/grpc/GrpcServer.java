@@ -93,6 +93,7 @@ public final class GrpcServer implements AutoCloseable {
             StrictParsing.wrap(new InferenceServiceImpl(host, codec).bindService()), context))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(legacyReflection())
         .build();
     try {
       server.start();
@@ -110,6 +111,12 @@ public final class GrpcServer implements AutoCloseable {
     LOG.info("gRPC listening on {}:{} (PredictionService, ModelService, GRPCInferenceService, health, reflection)",
         settings.host(), self.port());
     return self;
+  }
+
+  /** Reflection's v1alpha service: grpcurl before 1.9, ghz and other tools built on it only speak that one. */
+  @SuppressWarnings("deprecation")
+  private static io.grpc.BindableService legacyReflection() {
+    return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
   }
 
   /** The bound port. */
