@@ -96,6 +96,20 @@ def protoset(work: Path) -> Path:
     return out
 
 
+def wait_for(call, seconds: float, what: str, proc=None) -> None:
+    deadline = time.perf_counter() + seconds
+    while True:
+        try:
+            r = call()
+            if r["ok"] > 0:
+                return
+        except RuntimeError:
+            pass
+        if time.perf_counter() > deadline or (proc is not None and proc.poll() is not None):
+            raise RuntimeError(f"{what} did not answer within {seconds:.0f} s")
+        time.sleep(0.5)
+
+
 def part_grpc(b, args, cfg: dict, results: dict, work: Path, models_dir: Path) -> None:
     b.log("\n== grpc: gRPC Predict / ModelInfer vs REST JSON / V2 binary vs a Python grpcio server; floors")
     part: dict = {"load_before": b.loadavg()}
@@ -130,6 +144,7 @@ def part_grpc(b, args, cfg: dict, results: dict, work: Path, models_dir: Path) -
     ours.start()
     try:
         target = f"127.0.0.1:{grpc_port}"
+        wait_for(lambda: ghz(target, "grpc.health.v1.Health/Check", empty_json, 1, 1, None), 60, "our gRPC port")
         plan = [
             ("grpc_predict", lambda c, s: ghz(target, "tensorflow.serving.PredictionService/Predict", predict_json,
                                               c, s, None)),
@@ -161,15 +176,8 @@ def part_grpc(b, args, cfg: dict, results: dict, work: Path, models_dir: Path) -
     try:
         set_file = protoset(work)
         target = f"127.0.0.1:{py_port}"
-        deadline = time.perf_counter() + 120
-        while True:
-            try:
-                ghz(target, "inference.GRPCInferenceService/ModelInfer", infer_json, 1, 1, set_file)
-                break
-            except RuntimeError:
-                if time.perf_counter() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the Python gRPC server did not come up; see server-python-grpc.log")
-                time.sleep(1)
+        wait_for(lambda: ghz(target, "inference.GRPCInferenceService/ModelInfer", infer_json, 1, 1, set_file), 120,
+                 "the Python gRPC server (server-python-grpc.log)", proc)
         fn = lambda c, s: ghz(target, "inference.GRPCInferenceService/ModelInfer", infer_json, c, s, set_file)
         fn(max(conns), warm)
         rows["python_grpc"] = [fn(c, seconds) for c in conns]

@@ -126,8 +126,11 @@ public final class ModelServer implements AutoCloseable {
       server.app.start();
       LOG.info("Model server listening on http://{}:{} serving {} ({})", config.host(), server.port(),
           config.modelsRoot(), config.managementEnabled() ? "management API on" : "management API off");
-      server.services.repository().start();
       server.startGrpc();
+      server.services.repository().start();
+      if (server.grpc != null) {
+        server.grpc.markServing();
+      }
       LOG.info("Models ready: {}", server.services.repository().servedModels());
       return server;
     } catch (RuntimeException e) {

@@ -103,14 +103,26 @@ public final class GrpcServer implements AutoCloseable {
           + " (in use? set grpcPort, --grpc-port or AEBRIDGE_GRPC_PORT; 0 turns gRPC off)", e);
     }
     GrpcServer self = new GrpcServer(server, executor, health, settings.drainTimeout());
-    health.setStatus("", ServingStatus.SERVING);
-    for (String service : new String[] {"tensorflow.serving.PredictionService", "tensorflow.serving.ModelService",
-        "inference.GRPCInferenceService"}) {
-      health.setStatus(service, ServingStatus.SERVING);
-    }
+    self.health(ServingStatus.NOT_SERVING);
     LOG.info("gRPC listening on {}:{} (PredictionService, ModelService, GRPCInferenceService, health, reflection)",
         settings.host(), self.port());
     return self;
+  }
+
+  /**
+   * Health reports SERVING from now on (before this, NOT_SERVING: the port is bound while the first scan of the
+   * models folder still runs, as REST's readiness answers 503 until then).
+   */
+  public void markServing() {
+    health(ServingStatus.SERVING);
+  }
+
+  private void health(ServingStatus status) {
+    health.setStatus("", status);
+    for (String service : new String[] {"tensorflow.serving.PredictionService", "tensorflow.serving.ModelService",
+        "inference.GRPCInferenceService"}) {
+      health.setStatus(service, status);
+    }
   }
 
   /** Reflection's v1alpha service: grpcurl before 1.9, ghz and other tools built on it only speak that one. */
