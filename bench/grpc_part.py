@@ -230,8 +230,29 @@ def print_readme(part: dict, out=print) -> None:
         out(l)
 
 
+BEGIN, END = "<!-- grpc-bench: written by bench/grpc_part.py --write-readme -->", "<!-- /grpc-bench -->"
+
+
+def write_readme(result: Path, readme: Path) -> None:
+    """Replaces the block between BEGIN and END in README.md with the lines of `result`."""
+    data = json.loads(result.read_text())
+    lines: list[str] = []
+    started = data.get("started", "")
+    lines.append(f"`{data.get('command', 'bench/run.sh')}` on {started[:10]} (raw: [{result.as_posix()}]"
+                 f"({result.as_posix()}), `.csv`, `.txt`; {data.get('mode')} mode, "
+                 f"{data['grpc']['rows']['grpc_predict'][0].get('seconds', 0):.0f} s per point). "
+                 "Load clients: ghz (gRPC) and wrk (HTTP), on the same 2 cores as the servers.")
+    lines.append("")
+    print_readme(data["grpc"], lines.append)
+    text = readme.read_text()
+    a, b = text.index(BEGIN) + len(BEGIN), text.index(END)
+    readme.write_text(text[:a] + "\n" + "\n".join(lines) + "\n" + text[b:])
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--readme":
         print_readme(json.loads(Path(sys.argv[2]).read_text())["grpc"])
+    elif len(sys.argv) == 4 and sys.argv[1] == "--write-readme":
+        write_readme(Path(sys.argv[2]), Path(sys.argv[3]))
     else:
         print(__doc__)
