@@ -27,8 +27,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--models", paramLabel = "DIR", description = "Models root. Default: saved-models (or the config's).")
   Path models;
 
-  @Option(names = "--port", paramLabel = "N", description = "Port (0 = any free one). Default: "
-      + ServerConfig.DEFAULT_PORT + ".")
+  @Option(names = "--port", paramLabel = "N", description = "Port (0 = any free one, and a free gRPC port too "
+      + "unless --grpc-port says otherwise). Default: " + ServerConfig.DEFAULT_PORT + ".")
   Integer port;
 
   @Option(names = "--grpc-port", paramLabel = "N", description = "gRPC port (TF Serving PredictionService, KServe "
@@ -71,6 +71,9 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (grpcPort != null) {
       b.grpcPort(grpcPort);
+    } else if (port != null && port == 0 && b.build().grpcPort() > 0) {
+      // --port 0 asks for free ports: the gRPC one too, unless it was turned off (tests run many servers at once).
+      b.grpcPort(-1);
     }
     ServerConfig cfg = b.build();
     ModelServer server = ModelServer.start(cfg);
