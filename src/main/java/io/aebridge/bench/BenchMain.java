@@ -145,7 +145,7 @@ public final class BenchMain {
         out.put("versions", versions());
         if (export != null) {
           ModelCard card = ModelCard.create(spec, trained.loss().jsonName(), trained.weights().parameterCount(),
-              history, train, Map.of());
+              history, train);
           out.put("exported", SavedModelExporter.export(export, spec, trained.weights(), card).directory()
               .toString());
         }

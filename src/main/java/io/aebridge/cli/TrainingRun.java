@@ -2,7 +2,6 @@ package io.aebridge.cli;
 
 import io.aebridge.export.ModelCard;
 import io.aebridge.export.SavedModelExporter;
-import io.aebridge.graph.Endpoints;
 import io.aebridge.spec.AutoencoderSpec;
 import io.aebridge.train.ProgressListener;
 import io.aebridge.train.TrainedModel;
@@ -12,8 +11,6 @@ import io.aebridge.train.TrainingData;
 import io.aebridge.train.TrainingHistory;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -43,7 +40,7 @@ final class TrainingRun {
     Runtime.getRuntime().addShutdownHook(hook);
     try (TrainedModel model = trainer.train(spec, data, progress)) {
       ModelCard card = ModelCard.create(spec, model.loss().jsonName(), model.weights().parameterCount(),
-          model.history(), data.inputs(), signatureSummary(spec));
+          model.history(), data.inputs());
       SavedModelExporter.Exported exported =
           SavedModelExporter.export(modelsRoot, spec, model.weights(), card);
       return new Outcome(exported.directory(), exported.version(), model.history(), model.loss().jsonName());
@@ -61,14 +58,5 @@ final class TrainingRun {
     }
   }
 
-  static Map<String, String> signatureSummary(AutoencoderSpec spec) {
-    String in = io.aebridge.graph.AutoencoderGraph.inputShapeOf(spec).toString();
-    String code = io.aebridge.graph.AutoencoderGraph.codeShapeOf(spec).toString();
-    Map<String, String> s = new LinkedHashMap<>();
-    s.put(Endpoints.SERVING_DEFAULT, Endpoints.INPUT + " " + in + " -> " + Endpoints.RECONSTRUCTION + " " + in);
-    s.put(Endpoints.ENCODE, Endpoints.INPUT + " " + in + " -> " + Endpoints.CODE + " " + code);
-    s.put(Endpoints.DECODE, Endpoints.CODE + " " + code + " -> " + Endpoints.RECONSTRUCTION + " " + in);
-    return s;
-  }
 
 }

@@ -2,13 +2,13 @@ package io.aebridge.evaluate;
 
 import io.aebridge.data.Dataset;
 import io.aebridge.export.ModelCard;
-import io.aebridge.graph.Endpoints;
 import io.aebridge.load.HostTensor;
 import io.aebridge.load.LoadedModel;
 import io.aebridge.load.ModelLayout;
 import io.aebridge.load.SignatureInfo;
 import io.aebridge.load.TensorSpec;
 import io.aebridge.spec.CorruptionSpec;
+import io.aebridge.spec.SignatureNames;
 import io.aebridge.spec.SpecException;
 import io.aebridge.spec.SpecJson;
 import io.aebridge.train.Corruptor;
@@ -26,8 +26,8 @@ import org.tensorflow.proto.DataType;
 /**
  * Evaluates an exported autoencoder on held-out data against PCA with as many components as its code has values.
  *
- * <p>Works on any loaded SavedModel with a {@value Endpoints#SERVING_DEFAULT} signature (input → reconstruction)
- * and an {@value Endpoints#ENCODE} signature (input → code), each with one float32 input and output, the input
+ * <p>Works on any loaded SavedModel with a {@value SignatureNames#SERVING_DEFAULT} signature (input → reconstruction)
+ * and an {@value SignatureNames#ENCODE} signature (input → code), each with one float32 input and output, the input
  * being {@code [N, height·width·channels]} (dense) or {@code [N, height, width, channels]} (convolutional). Input
  * and output names are read from the signatures, so models exported from Python work too.
  *
@@ -130,9 +130,9 @@ public final class Evaluator {
     float[] clean = heldOut.values();
     boolean unitInterval = heldOut.isUnitInterval();
 
-    Outputs reconstruction = run(model, Endpoints.SERVING_DEFAULT, heldOut);
+    Outputs reconstruction = run(model, SignatureNames.SERVING_DEFAULT, heldOut);
     if (reconstruction.perSample() != heldOut.sampleSize()) {
-      throw new IllegalArgumentException("Signature '" + Endpoints.SERVING_DEFAULT + "' of " + model.path()
+      throw new IllegalArgumentException("Signature '" + SignatureNames.SERVING_DEFAULT + "' of " + model.path()
           + " returns " + reconstruction.perSample() + " values per sample, the input has " + heldOut.sampleSize());
     }
     double aeMse = Metrics.meanSquaredError(clean, reconstruction.values());
@@ -141,7 +141,7 @@ public final class Evaluator {
       notes.add("BCE not computed: held-out values are not all in [0,1]");
     }
 
-    Outputs codes = run(model, Endpoints.ENCODE, heldOut);
+    Outputs codes = run(model, SignatureNames.ENCODE, heldOut);
     int codeSize = codes.perSample();
     double meanCode = Metrics.meanAbsolute(codes.values());
 
@@ -169,7 +169,7 @@ public final class Evaluator {
 
     double jacobian = Double.NaN;
     int jacobianCount = 0;
-    TensorSpec input = model.signature(Endpoints.ENCODE).inputs().get(0);
+    TensorSpec input = model.signature(SignatureNames.ENCODE).inputs().get(0);
     if (jacobianSamples == 0) {
       notes.add("Jacobian skipped: turned off");
     } else if (input.shape().length != 2) {
@@ -179,7 +179,7 @@ public final class Evaluator {
     } else {
       jacobianCount = Math.min(jacobianSamples, heldOut.count());
       float[] first = Arrays.copyOf(clean, jacobianCount * heldOut.sampleSize());
-      double[] norms = model.jacobianFrobeniusNorms(Endpoints.ENCODE,
+      double[] norms = model.jacobianFrobeniusNorms(SignatureNames.ENCODE,
           HostTensor.ofFloats(new long[] {jacobianCount, heldOut.sampleSize()}, first));
       jacobian = Metrics.mean(norms);
     }
@@ -192,7 +192,7 @@ public final class Evaluator {
       new Corruptor(applied, range[0], range[1], corruptionSeed).apply(noisy, noisy.length);
       Dataset corrupted = new Dataset(noisy, heldOut.count(), heldOut.height(), heldOut.width(), heldOut.channels(),
           heldOut.labels(), heldOut.source() + " (corrupted)");
-      float[] denoised = run(model, Endpoints.SERVING_DEFAULT, corrupted).values();
+      float[] denoised = run(model, SignatureNames.SERVING_DEFAULT, corrupted).values();
       denoising = new EvaluationReport.Denoising(applied, corruptionSeed, Metrics.meanSquaredError(clean, noisy),
           Metrics.meanSquaredError(clean, denoised));
     }
@@ -202,14 +202,14 @@ public final class Evaluator {
         ratio, meanCode, jacobian, jacobianCount, denoising, notes);
   }
 
-  /** The model's reconstructions of {@code data} ({@value Endpoints#SERVING_DEFAULT}), shaped like its values. */
+  /** The model's reconstructions of {@code data} ({@value SignatureNames#SERVING_DEFAULT}), shaped like its values. */
   public static float[] reconstruct(LoadedModel model, Dataset data) {
-    return run(model, Endpoints.SERVING_DEFAULT, data).values();
+    return run(model, SignatureNames.SERVING_DEFAULT, data).values();
   }
 
-  /** The model's codes of {@code data} ({@value Endpoints#ENCODE}), {@code count × code size}, row-major. */
+  /** The model's codes of {@code data} ({@value SignatureNames#ENCODE}), {@code count × code size}, row-major. */
   public static float[] encode(LoadedModel model, Dataset data) {
-    return run(model, Endpoints.ENCODE, data).values();
+    return run(model, SignatureNames.ENCODE, data).values();
   }
 
   /** A signature's single output for every sample: the values, their count per sample and the per-sample shape. */

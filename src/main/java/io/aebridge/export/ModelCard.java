@@ -13,6 +13,7 @@ import io.aebridge.spec.AutoencoderSpec;
 import io.aebridge.spec.SpecJson;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,8 @@ import java.util.Map;
  * @param data where the training data came from: source, samples, SHA-256 fingerprint
  * @param evaluation held-out figures, or {@code null}
  * @param versions project, TensorFlow Java, TensorFlow runtime and Java versions
- * @param signatures signature key → one-line description
+ * @param signatures signature key → one-line description ({@code x [-1, 784] -> code [-1, 32]}), filled by
+ *     {@link SavedModelExporter} from the signatures it exported; empty until then
  */
 public record ModelCard(
     int schemaVersion,
@@ -50,14 +52,19 @@ public record ModelCard(
   static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
       .findAndRegisterModules();
 
+  public ModelCard {
+    signatures = signatures == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(signatures));
+  }
+
   /**
-   * The card of a freshly trained model.
+   * The card of a freshly trained model; its signature summary is left for the exporter, which knows what it
+   * exported.
    *
    * @param history the training history (any Jackson-serialisable value)
    * @param trainingData the data the model was trained on, fingerprinted
    */
   public static ModelCard create(AutoencoderSpec spec, String loss, long parameterCount, Object history,
-      Dataset trainingData, Map<String, String> signatures) {
+      Dataset trainingData) {
     BuildInfo build = BuildInfo.current();
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("source", trainingData.source());
@@ -70,7 +77,7 @@ public record ModelCard(
     versions.put("tensorflowRuntime", build.tensorflowRuntimeVersion());
     versions.put("java", build.javaVersion());
     return new ModelCard(SCHEMA_VERSION, spec.name(), Instant.now().toString(), SpecJson.toTree(spec), loss,
-        parameterCount, toJson(history), data, null, versions, signatures);
+        parameterCount, toJson(history), data, null, versions, Map.of());
   }
 
   /** Writes the card to {@code file} through a temporary file and a rename, so readers never see half a card. */
@@ -88,6 +95,12 @@ public record ModelCard(
   public ModelCard withEvaluation(JsonNode newEvaluation) {
     return new ModelCard(schemaVersion, name, createdAt, spec, loss, parameterCount, history, data, newEvaluation,
         versions, signatures);
+  }
+
+  /** This card with the signature summary of the SavedModel it describes. */
+  ModelCard withSignatures(Map<String, String> newSignatures) {
+    return new ModelCard(schemaVersion, name, createdAt, spec, loss, parameterCount, history, data, evaluation,
+        versions, newSignatures);
   }
 
   /** Any value as a JSON tree (records included), for the {@code history} and {@code evaluation} fields. */

@@ -2,10 +2,10 @@ package io.aebridge.export;
 
 import io.aebridge.graph.AssignedParameters;
 import io.aebridge.graph.AutoencoderGraph;
-import io.aebridge.graph.Endpoints;
 import io.aebridge.graph.ModelWeights;
 import io.aebridge.load.ModelLayout;
 import io.aebridge.spec.AutoencoderSpec;
+import io.aebridge.spec.SignatureNames;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -16,6 +16,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.SavedModelBundle;
@@ -31,7 +35,7 @@ import org.tensorflow.types.TFloat32;
  * Exports trained weights as a SavedModel in the TF Serving layout {@code <root>/<name>/<version>/}.
  *
  * <p>The SavedModel is a clean inference graph rebuilt from the spec — no optimizer state, no training ops — with
- * the three {@link Endpoints} signatures, tag {@code serve}. It is written into a {@code .tmp-} folder beside the
+ * the three {@link SignatureNames} signatures, tag {@code serve}. It is written into a {@code .tmp-} folder beside the
  * versions and renamed into the next free version in one atomic step, so a crash or kill never leaves a partial
  * version visible; a failed export deletes its temporary folder. Several exporters may run at once: a version
  * taken by another is skipped.
@@ -60,8 +64,8 @@ public final class SavedModelExporter {
     removeStaleTemporaries(modelDir);
     Path temp = Files.createTempDirectory(modelDir, ModelLayout.TEMP_PREFIX + "export-");
     try {
-      writeSavedModel(temp, spec, weights);
-      card.write(temp.resolve(ModelLayout.MODEL_CARD_FILE));
+      Map<String, String> signatures = writeSavedModel(temp, spec, weights);
+      card.withSignatures(signatures).write(temp.resolve(ModelLayout.MODEL_CARD_FILE));
       beforeRename.run();
       for (int attempt = 0; attempt < MAX_VERSION_RACES; attempt++) {
         long version = ModelLayout.nextVersion(modelDir);
@@ -87,8 +91,11 @@ public final class SavedModelExporter {
   /**
    * Writes a SavedModel of {@code spec} holding {@code weights} into {@code dir} (which must be empty or absent).
    * Exposed for tools that manage their own layout.
+   *
+   * @return the exported signatures as the model card summarises them: key → {@code x [-1, 784] -> code [-1, 32]}
    */
-  public static void writeSavedModel(Path dir, AutoencoderSpec spec, ModelWeights weights) throws IOException {
+  public static Map<String, String> writeSavedModel(Path dir, AutoencoderSpec spec, ModelWeights weights)
+      throws IOException {
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
       AssignedParameters params = new AssignedParameters();
@@ -104,21 +111,33 @@ public final class SavedModelExporter {
             session.runner().feed(slot.value(), t).addTarget(slot.assign()).run().close();
           }
         }
-        Signature serve = Signature.builder().key(Endpoints.SERVING_DEFAULT)
-            .input(Endpoints.INPUT, model.input()).output(Endpoints.RECONSTRUCTION, model.reconstruction())
-            .methodName(Endpoints.PREDICT_METHOD).build();
-        Signature encode = Signature.builder().key(Endpoints.ENCODE)
-            .input(Endpoints.INPUT, model.input()).output(Endpoints.CODE, model.code())
-            .methodName(Endpoints.PREDICT_METHOD).build();
-        Signature decode = Signature.builder().key(Endpoints.DECODE)
-            .input(Endpoints.CODE, model.codeInput()).output(Endpoints.RECONSTRUCTION, model.decoded())
-            .methodName(Endpoints.PREDICT_METHOD).build();
+        Signature serve = Signature.builder().key(SignatureNames.SERVING_DEFAULT)
+            .input(SignatureNames.INPUT, model.input()).output(SignatureNames.RECONSTRUCTION, model.reconstruction())
+            .methodName(SignatureNames.PREDICT_METHOD).build();
+        Signature encode = Signature.builder().key(SignatureNames.ENCODE)
+            .input(SignatureNames.INPUT, model.input()).output(SignatureNames.CODE, model.code())
+            .methodName(SignatureNames.PREDICT_METHOD).build();
+        Signature decode = Signature.builder().key(SignatureNames.DECODE)
+            .input(SignatureNames.CODE, model.codeInput()).output(SignatureNames.RECONSTRUCTION, model.decoded())
+            .methodName(SignatureNames.PREDICT_METHOD).build();
         SavedModelBundle.exporter(dir.toString()).withSession(session)
             .withFunctions(SessionFunction.create(serve, session), SessionFunction.create(encode, session),
                 SessionFunction.create(decode, session))
             .export();
+        Map<String, String> summary = new LinkedHashMap<>();
+        for (Signature sig : List.of(serve, encode, decode)) {
+          summary.put(sig.key(), describe(sig.getInputs()) + " -> " + describe(sig.getOutputs()));
+        }
+        return summary;
       }
     }
+  }
+
+  /** {@code name shape} of each tensor, comma-separated ({@code x [-1, 784]}). */
+  private static String describe(Map<String, Signature.TensorDescription> tensors) {
+    List<String> parts = new ArrayList<>();
+    tensors.forEach((name, t) -> parts.add(name + " " + t.shape));
+    return String.join(", ", parts);
   }
 
   private static void removeStaleTemporaries(Path modelDir) throws IOException {

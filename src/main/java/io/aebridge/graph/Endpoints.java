@@ -1,38 +1,11 @@
 package io.aebridge.graph;
 
 /**
- * The signature keys and tensor names every autoencoder SavedModel of this project exposes, defined once and used
- * by the graph builder, the exporter, the loader's checks and the server.
- *
- * <table>
- *   <caption>Signatures</caption>
- *   <tr><th>key</th><th>input</th><th>output</th></tr>
- *   <tr><td>{@value #SERVING_DEFAULT}</td><td>{@value #INPUT} float32 [-1, …input]</td>
- *       <td>{@value #RECONSTRUCTION} float32 [-1, …input]</td></tr>
- *   <tr><td>{@value #ENCODE}</td><td>{@value #INPUT} float32 [-1, …input]</td><td>{@value #CODE} float32 [-1, …code]</td></tr>
- *   <tr><td>{@value #DECODE}</td><td>{@value #CODE} float32 [-1, …code]</td>
- *       <td>{@value #RECONSTRUCTION} float32 [-1, …input]</td></tr>
- * </table>
- *
- * <p>"…input" is {@code [height·width·channels]} for dense kinds and {@code [height, width, channels]} for the
- * convolutional kind; "…code" is {@code [codeSize]} or {@code [h, w, codeSize]}.
+ * The graph op names behind an autoencoder's signature tensors. The signature keys and tensor names themselves are
+ * {@link io.aebridge.spec.SignatureNames}, shared with the loader and the server.
  */
 public final class Endpoints {
   private Endpoints() {}
-
-  /** TF Serving's default signature key: input → reconstruction. */
-  public static final String SERVING_DEFAULT = "serving_default";
-  /** Input → code. */
-  public static final String ENCODE = "encode";
-  /** Code → reconstruction. */
-  public static final String DECODE = "decode";
-
-  /** Signature input name of the sample batch. */
-  public static final String INPUT = "x";
-  /** Signature name of the code (output of encode, input of decode). */
-  public static final String CODE = "code";
-  /** Signature output name of the reconstruction. */
-  public static final String RECONSTRUCTION = "reconstruction";
 
   /** Graph op names behind the signature tensors. */
   static final String INPUT_OP = "x";
@@ -40,7 +13,4 @@ public final class Endpoints {
   static final String RECONSTRUCTION_OP = "reconstruction";
   static final String CODE_INPUT_OP = "code_input";
   static final String DECODED_OP = "decoded";
-
-  /** The method name TF Serving expects in a predict signature. */
-  public static final String PREDICT_METHOD = "tensorflow/serving/predict";
 }

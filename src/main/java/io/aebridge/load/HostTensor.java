@@ -198,6 +198,44 @@ public final class HostTensor {
     return of(dtype, newShape, data);
   }
 
+  /**
+   * The Open Inference Protocol V2 (KServe / Triton) datatype of {@code dtype}: {@code FP32} for {@code DT_FLOAT}
+   * and so on, also for dtypes this class does not hold (so metadata can name them); the TF name when V2 has none.
+   */
+  public static String v2Datatype(DataType dtype) {
+    return switch (dtype) {
+      case DT_FLOAT -> "FP32";
+      case DT_DOUBLE -> "FP64";
+      case DT_INT32 -> "INT32";
+      case DT_INT64 -> "INT64";
+      case DT_INT16 -> "INT16";
+      case DT_INT8 -> "INT8";
+      case DT_UINT8 -> "UINT8";
+      case DT_UINT16 -> "UINT16";
+      case DT_UINT32 -> "UINT32";
+      case DT_UINT64 -> "UINT64";
+      case DT_HALF -> "FP16";
+      case DT_BFLOAT16 -> "BF16";
+      case DT_BOOL -> "BOOL";
+      case DT_STRING -> "BYTES";
+      default -> dtype.name();
+    };
+  }
+
+  /** The supported V2 datatypes, for messages. */
+  public static final String SUPPORTED_V2 = "FP32, FP64, INT32, INT64";
+
+  /** The dtype of a V2 datatype this class holds ({@value #SUPPORTED_V2}), or {@code null} for any other text. */
+  public static DataType fromV2Datatype(String datatype) {
+    return switch (datatype) {
+      case "FP32" -> DataType.DT_FLOAT;
+      case "FP64" -> DataType.DT_DOUBLE;
+      case "INT32" -> DataType.DT_INT32;
+      case "INT64" -> DataType.DT_INT64;
+      default -> null;
+    };
+  }
+
   /** Whether {@code dtype} can be held (and so fed or fetched) by this class. */
   public static boolean supports(DataType dtype) {
     return dtype == DataType.DT_FLOAT || dtype == DataType.DT_DOUBLE || dtype == DataType.DT_INT32

@@ -1,5 +1,6 @@
 package io.aebridge.load;
 
+import io.aebridge.spec.SignatureNames;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -71,13 +72,28 @@ public record SignatureInfo(String key, String methodName, List<TensorSpec> inpu
       }
       if (t.dtype() != spec.dtype()) {
         throw new InvalidInputException("Input '" + spec.key() + "' of signature '" + key + "' expects "
-            + spec.dtype() + ", got " + t.dtype());
+            + spec.dtype() + " (" + HostTensor.v2Datatype(spec.dtype()) + "), got " + t.dtype() + " ("
+            + HostTensor.v2Datatype(t.dtype()) + ")");
       }
       if (!spec.accepts(t.shape())) {
         throw new InvalidInputException("Input '" + spec.key() + "' of signature '" + key + "' expects shape "
             + spec.shapeText() + ", got " + Arrays.toString(t.shape()));
       }
     }
+  }
+
+  /**
+   * Whether {@code signatures} (by key) make an autoencoder: {@link SignatureNames#SERVING_DEFAULT},
+   * {@link SignatureNames#ENCODE} and {@link SignatureNames#DECODE}, each with one input and one output.
+   */
+  public static boolean isAutoencoder(Map<String, SignatureInfo> signatures) {
+    for (String key : List.of(SignatureNames.ENCODE, SignatureNames.DECODE, SignatureNames.SERVING_DEFAULT)) {
+      SignatureInfo sig = signatures.get(key);
+      if (sig == null || sig.inputs().size() != 1 || sig.outputs().size() != 1) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The input keys, sorted. */

@@ -17,6 +17,11 @@ public record TensorSpec(String key, String tensorName, DataType dtype, long[] s
     return shape != null;
   }
 
+  /** Whether dimension 0 is variable, i.e. a batch dimension (known rank ≥ 1 and size -1 there). */
+  public boolean batched() {
+    return shape != null && shape.length > 0 && shape[0] < 0;
+  }
+
   /** Whether a tensor of {@code actual} shape fits: same rank, equal wherever this spec fixes a size. */
   public boolean accepts(long[] actual) {
     if (shape == null) {

@@ -2,9 +2,12 @@ package io.aebridge.serve;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.aebridge.load.HostTensor;
-import io.aebridge.load.ModelLayout;
 import io.aebridge.load.SignatureInfo;
 import io.aebridge.load.TensorSpec;
+import io.aebridge.serve.core.InferenceRequest;
+import io.aebridge.serve.core.ServedModel;
+import io.aebridge.serve.core.VersionSelector;
+import io.aebridge.spec.SignatureNames;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.Arrays;
@@ -12,7 +15,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalLong;
 
 /**
  * Endpoints for autoencoders — models with {@code encode}, {@code decode} and {@code serving_default} signatures of
@@ -33,9 +35,9 @@ import java.util.OptionalLong;
  * many values as the signature's sample shape is reshaped to it.
  */
 final class AutoencoderApi {
-  static final String ENCODE = "encode";
-  static final String DECODE = "decode";
-  static final String RECONSTRUCT = Servable.DEFAULT_SIGNATURE;
+  private static final String ENCODE = SignatureNames.ENCODE;
+  private static final String DECODE = SignatureNames.DECODE;
+  private static final String RECONSTRUCT = SignatureNames.SERVING_DEFAULT;
 
   private final Services s;
 
@@ -43,53 +45,30 @@ final class AutoencoderApi {
     this.s = services;
   }
 
-  /** Whether the model has the three single-input, single-output signatures. */
-  static boolean isAutoencoder(ModelHandle h) {
-    for (String key : List.of(ENCODE, DECODE, RECONSTRUCT)) {
-      SignatureInfo sig = h.signatures().get(key);
-      if (sig == null || sig.inputs().size() != 1 || sig.outputs().size() != 1) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   void register(Routes r) {
     for (String prefix : List.of("/v1/ae/{m}", "/v1/ae/{m}/versions/{v}")) {
       boolean versioned = prefix.contains("{v}");
       String which = versioned ? " (one version)" : "";
       r.get(prefix).tag("autoencoder").summary("Autoencoder geometry: input, code and image shapes" + which)
-          .response("AutoencoderInfo").handle(ctx -> info(ctx, selector(ctx)));
+          .response("AutoencoderInfo").handle(ctx -> info(ctx, PathParams.version(ctx)));
       r.post(prefix + "/encode").tag("autoencoder").summary("Encode samples to codes" + which)
-          .request("AeInstances").response("AeCodes").handle(ctx -> runSignature(ctx, selector(ctx), ENCODE, "codes"));
+          .request("AeInstances").response("AeCodes").handle(ctx -> runSignature(ctx, PathParams.version(ctx), ENCODE, "codes"));
       r.post(prefix + "/decode").tag("autoencoder").summary("Decode codes to reconstructions" + which)
-          .request("AeInstances").response("AeReconstructions").handle(ctx -> runSignature(ctx, selector(ctx), DECODE, "reconstructions"));
+          .request("AeInstances").response("AeReconstructions").handle(ctx -> runSignature(ctx, PathParams.version(ctx), DECODE, "reconstructions"));
       r.post(prefix + "/reconstruct").tag("autoencoder")
           .summary("Reconstruct samples and score each by its reconstruction error (MSE)" + which)
-          .description("?include=code adds the codes.").request("AeInstances").response("AeReconstructResponse")
-          .handle(ctx -> reconstruct(ctx, selector(ctx)));
+          .description("Query: include=code adds the codes.").request("AeInstances").response("AeReconstructResponse")
+          .handle(ctx -> reconstruct(ctx, PathParams.version(ctx)));
       r.post(prefix + "/image").tag("autoencoder")
           .summary("Reconstruct a picture of any size; JSON with PNGs, code and error, or the PNG itself" + which)
           .description("Query: noise (σ of Gaussian noise added before encoding, 0–1), seed, invert "
               + "(auto|true|false), format (json|png). Accept: image/png also returns the PNG.")
-          .request("PngImage", "image/png").response("AeImageResponse").handle(ctx -> image(ctx, selector(ctx)));
+          .request("PngImage", "image/png").response("AeImageResponse").handle(ctx -> image(ctx, PathParams.version(ctx)));
     }
-  }
-
-  private static ModelRepository.Selector selector(Context ctx) {
-    String v = ctx.pathParamMap().get("v");
-    if (v == null) {
-      return new ModelRepository.Latest();
-    }
-    OptionalLong version = ModelLayout.parseVersion(v);
-    if (version.isEmpty()) {
-      throw ApiException.notFound("Version '" + TensorJson.abbreviate(v) + "' is not a positive integer");
-    }
-    return new ModelRepository.Specific(version.getAsLong());
   }
 
   /** The signature {@code key} of an autoencoder, or 404 saying what the model has instead. */
-  private static SignatureInfo signature(ModelHandle h, String key) {
+  private static SignatureInfo signature(ServedModel h, String key) {
     SignatureInfo sig = h.signatures().get(key);
     if (sig == null || sig.inputs().size() != 1 || sig.outputs().size() != 1) {
       throw ApiException.notFound("Model '" + h.name() + "' version " + h.version() + " is not an autoencoder here: "
@@ -99,9 +78,10 @@ final class AutoencoderApi {
     return sig;
   }
 
-  private void info(Context ctx, ModelRepository.Selector selector) throws IOException {
-    String m = ctx.pathParam("m");
-    try (ModelHandle h = s.repository().acquire(m, selector)) {
+  private void info(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx);
+    String m = PathParams.model(ctx);
+    try (ServedModel h = s.core().acquire(m, selector)) {
       Http.model(ctx, m);
       SignatureInfo rec = signature(h, RECONSTRUCT);
       SignatureInfo enc = signature(h, ENCODE);
@@ -138,10 +118,9 @@ final class AutoencoderApi {
   }
 
   /** Parses {@code {"instances": [...]}} for the one input of {@code sig}, reshaping flat samples to its shape. */
-  private HostTensor samples(Context ctx, ModelHandle h, SignatureInfo sig) throws IOException {
+  private HostTensor samples(Context ctx, ServedModel h, SignatureInfo sig) throws IOException {
     byte[] body = Http.body(ctx, s.config().limits().maxBodyBytes());
-    TfServingApi.PredictRequest request = TfServingApi.PredictRequest.parse(body, h, s.config().limits().maxBatch(),
-        sig);
+    PredictBody request = PredictBody.parse(body, h, s.config().limits().maxBatch(), sig);
     TensorSpec spec = sig.inputs().get(0);
     return fit(request.inputs().get(spec.key()), spec);
   }
@@ -165,24 +144,21 @@ final class AutoencoderApi {
     }
     long[] target = spec.shape().clone();
     target[0] = shape[0];
-    return switch (t.dtype()) {
-      case DT_FLOAT -> HostTensor.ofFloats(target, (float[]) t.array());
-      case DT_DOUBLE -> HostTensor.ofDoubles(target, (double[]) t.array());
-      case DT_INT32 -> HostTensor.ofInts(target, (int[]) t.array());
-      default -> HostTensor.ofLongs(target, (long[]) t.array());
-    };
+    return t.reshape(target);
   }
 
-  private HostTensor run(ModelHandle h, SignatureInfo sig, HostTensor input, long deadline) {
-    Map<String, HostTensor> out = s.run(h, sig, Map.of(sig.inputs().get(0).key(), input), deadline);
-    return out.get(sig.outputs().get(0).key());
+  private HostTensor run(ServedModel h, SignatureInfo sig, HostTensor input, long deadline) {
+    InferenceRequest request = InferenceRequest.of(h.name(), new VersionSelector.Number(h.version()), sig.key(),
+        Map.of(sig.inputs().get(0).key(), input));
+    return s.core().infer(h, request, deadline).outputs().get(sig.outputs().get(0).key());
   }
 
   /** Runs one single-input signature ({@code encode} or {@code decode}) and answers its rows under {@code field}. */
-  private void runSignature(Context ctx, ModelRepository.Selector selector, String key, String field)
+  private void runSignature(Context ctx, VersionSelector selector, String key, String field)
       throws IOException {
+    PathParams.onlyQuery(ctx);
     long deadline = s.deadline();
-    try (ModelHandle h = s.repository().acquire(ctx.pathParam("m"), selector)) {
+    try (ServedModel h = s.core().acquire(PathParams.model(ctx), selector)) {
       Http.model(ctx, h.name());
       SignatureInfo sig = signature(h, key);
       HostTensor rows = run(h, sig, samples(ctx, h, sig), deadline);
@@ -195,10 +171,15 @@ final class AutoencoderApi {
     }
   }
 
-  private void reconstruct(Context ctx, ModelRepository.Selector selector) throws IOException {
+  private void reconstruct(Context ctx, VersionSelector selector) throws IOException {
     long deadline = s.deadline();
-    boolean withCode = "code".equals(ctx.queryParam("include"));
-    try (ModelHandle h = s.repository().acquire(ctx.pathParam("m"), selector)) {
+    PathParams.onlyQuery(ctx, "include");
+    String include = ctx.queryParam("include");
+    if (include != null && !include.equals("code")) {
+      throw ApiException.invalid("include is '" + TensorJson.abbreviate(include) + "'; accepted: code");
+    }
+    boolean withCode = include != null;
+    try (ServedModel h = s.core().acquire(PathParams.model(ctx), selector)) {
       Http.model(ctx, h.name());
       SignatureInfo sig = signature(h, RECONSTRUCT);
       HostTensor x = samples(ctx, h, sig);
@@ -243,7 +224,7 @@ final class AutoencoderApi {
     return out;
   }
 
-  private static void header(JsonGenerator g, ModelHandle h) throws IOException {
+  private static void header(JsonGenerator g, ServedModel h) throws IOException {
     g.writeStringField("model", h.name());
     g.writeStringField("version", Long.toString(h.version()));
   }
@@ -263,7 +244,7 @@ final class AutoencoderApi {
   /** Image size of a model's samples and where it was learnt. */
   private record Geometry(int height, int width, int channels, String source) {}
 
-  private static Geometry geometry(ModelHandle h, TensorSpec input) {
+  private static Geometry geometry(ServedModel h, TensorSpec input) {
     if (!input.rankKnown()) {
       return null;
     }
@@ -275,7 +256,7 @@ final class AutoencoderApi {
       }
       per *= shape[i];
     }
-    int[] card = h.imageShape();
+    int[] card = CoreBackend.handle(h).imageShape();
     if (card != null && (long) card[0] * card[1] * card[2] == per) {
       return new Geometry(card[0], card[1], card[2], "model card");
     }
@@ -298,8 +279,9 @@ final class AutoencoderApi {
     return null;
   }
 
-  private void image(Context ctx, ModelRepository.Selector selector) throws IOException {
+  private void image(Context ctx, VersionSelector selector) throws IOException {
     long deadline = s.deadline();
+    PathParams.onlyQuery(ctx, "noise", "seed", "invert", "format");
     double noise = doubleParam(ctx, "noise", 0, 0, 1);
     long seed = (long) doubleParam(ctx, "seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
     Images.Invert invert = switch (String.valueOf(ctx.queryParam("invert")).toLowerCase(Locale.ROOT)) {
@@ -314,7 +296,7 @@ final class AutoencoderApi {
     if (format != null && !format.equals("png") && !format.equals("json")) {
       throw ApiException.invalid("format must be json or png");
     }
-    try (ModelHandle h = s.repository().acquire(ctx.pathParam("m"), selector)) {
+    try (ServedModel h = s.core().acquire(PathParams.model(ctx), selector)) {
       Http.model(ctx, h.name());
       SignatureInfo rec = signature(h, RECONSTRUCT);
       TensorSpec in = rec.inputs().get(0);

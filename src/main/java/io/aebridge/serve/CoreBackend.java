@@ -2,6 +2,7 @@ package io.aebridge.serve;
 
 import io.aebridge.load.HostTensor;
 import io.aebridge.load.SignatureInfo;
+import io.aebridge.serve.core.InferenceStatistics;
 import io.aebridge.serve.core.ModelBackend;
 import io.aebridge.serve.core.ServedModel;
 import io.aebridge.serve.core.VersionSelector;
@@ -15,10 +16,12 @@ import java.util.Optional;
 final class CoreBackend implements ModelBackend {
   private final ModelRepository repository;
   private final Inference inference;
+  private final InferenceStatistics statistics;
 
-  CoreBackend(ModelRepository repository, Inference inference) {
+  CoreBackend(ModelRepository repository, Inference inference, InferenceStatistics statistics) {
     this.repository = repository;
     this.inference = inference;
+    this.statistics = statistics;
   }
 
   @Override
@@ -37,10 +40,15 @@ final class CoreBackend implements ModelBackend {
   @Override
   public Map<String, HostTensor> run(ServedModel model, SignatureInfo signature, Map<String, HostTensor> inputs,
       long deadlineNanos) {
+    return inference.run(handle(model), signature, inputs, deadlineNanos, statistics);
+  }
+
+  /** The repository's handle behind {@code model}, for what only this server knows (the model card's image size). */
+  static ModelHandle handle(ServedModel model) {
     if (!(model instanceof Acquired a)) {
       throw new IllegalArgumentException(model + " was not acquired from this server's repository");
     }
-    return inference.run(a.handle(), signature, inputs, deadlineNanos);
+    return a.handle();
   }
 
   /** A {@link ModelHandle} seen by the core; closing it releases the handle. */

@@ -3,6 +3,7 @@ package io.aebridge.serve;
 import io.aebridge.load.HostTensor;
 import io.aebridge.load.SignatureInfo;
 import io.aebridge.load.TensorSpec;
+import io.aebridge.serve.core.InferenceStatistics;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -67,18 +68,21 @@ final class Inference implements AutoCloseable {
    * @return every output by key, in signature order
    */
   Map<String, HostTensor> run(ModelHandle model, SignatureInfo sig, Map<String, HostTensor> inputs,
-      long deadlineNanos) {
+      long deadlineNanos, InferenceStatistics stats) {
     ServerConfig.Batching batching = config.batchingOf(model.name());
     int rows = batchRows(sig, inputs);
     if (!batching.enabled() || rows < 1 || rows > batching.maxBatchSize() || closed.get()) {
       if (System.nanoTime() > deadlineNanos) {
         throw deadline(model);
       }
-      return model.run(sig.key(), inputs);
+      long start = System.nanoTime();
+      Map<String, HostTensor> out = model.run(sig.key(), inputs);
+      stats.execution(model.name(), model.version(), Math.max(rows, 1), System.nanoTime() - start);
+      return out;
     }
     BatchQueue queue = model.servable().batchQueue(sig.key(),
         () -> new BatchQueue(model.name(), sig.key(), batching));
-    Pending p = new Pending(model.retain(), sig, inputs, rows, deadlineNanos);
+    Pending p = new Pending(model.retain(), sig, inputs, rows, deadlineNanos, stats);
     try {
       queue.submit(p);
     } catch (RuntimeException e) {
@@ -113,7 +117,7 @@ final class Inference implements AutoCloseable {
   static int batchRows(SignatureInfo sig, Map<String, HostTensor> inputs) {
     long rows = -1;
     for (TensorSpec spec : sig.inputs()) {
-      if (!spec.rankKnown() || spec.shape().length == 0 || spec.shape()[0] >= 0) {
+      if (!spec.batched()) {
         return -1;
       }
       long[] shape = inputs.get(spec.key()).shape();
@@ -132,13 +136,16 @@ final class Inference implements AutoCloseable {
     final Map<String, HostTensor> inputs;
     final int rows;
     final long deadline;
+    final InferenceStatistics stats;
     final long enqueuedAt = System.nanoTime();
     final CompletableFuture<Map<String, HostTensor>> result = new CompletableFuture<>();
     final AtomicBoolean cancelled = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
 
-    Pending(ModelHandle handle, SignatureInfo sig, Map<String, HostTensor> inputs, int rows, long deadline) {
+    Pending(ModelHandle handle, SignatureInfo sig, Map<String, HostTensor> inputs, int rows, long deadline,
+        InferenceStatistics stats) {
       this.handle = handle;
+      this.stats = stats;
       this.sig = sig;
       this.inputs = inputs;
       this.rows = rows;
@@ -314,12 +321,15 @@ final class Inference implements AutoCloseable {
         merged.put(spec.key(), HostTensor.concat(parts));
       }
       Map<String, HostTensor> outputs;
+      long start = System.nanoTime();
       try {
         outputs = first.handle.run(signature, merged);
       } catch (RuntimeException e) {
         batch.forEach(this::runAlone);
         return;
       }
+      first.stats.execution(model, first.handle.version(), rows, System.nanoTime() - start);
+      batch.forEach(p -> p.stats.queued(model, p.handle.version(), start - p.enqueuedAt));
       for (HostTensor out : outputs.values()) {
         long[] s = out.shape();
         if (s.length == 0 || s[0] != rows) {
@@ -346,12 +356,15 @@ final class Inference implements AutoCloseable {
         return;
       }
       Map<String, HostTensor> out;
+      long start = System.nanoTime();
       try {
         out = p.handle.run(signature, p.inputs);
       } catch (RuntimeException e) {
         p.finish(null, e);
         return;
       }
+      p.stats.execution(model, p.handle.version(), p.rows, System.nanoTime() - start);
+      p.stats.queued(model, p.handle.version(), start - p.enqueuedAt);
       p.finish(out, null);
     }
   }

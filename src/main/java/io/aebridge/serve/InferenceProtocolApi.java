@@ -5,28 +5,34 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.aebridge.load.BuildInfo;
 import io.aebridge.load.HostTensor;
-import io.aebridge.load.ModelLayout;
 import io.aebridge.load.SignatureInfo;
 import io.aebridge.load.TensorSpec;
+import io.aebridge.serve.core.InferenceRequest;
+import io.aebridge.serve.core.InferenceResponse;
+import io.aebridge.serve.core.InferenceStatistics;
+import io.aebridge.serve.core.ServedModel;
+import io.aebridge.serve.core.ServingCore;
+import io.aebridge.serve.core.ServingException;
+import io.aebridge.serve.core.VersionSelector;
 import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import org.tensorflow.proto.DataType;
 
 /**
  * The Open Inference Protocol V2 (KServe / Triton REST): health, server and model metadata, readiness and
  * {@code /infer} with JSON tensors (flat or nested data, {@code id} echoed, output selection) and Triton's binary
  * tensor data extension ({@code Inference-Header-Content-Length}, {@code binary_data_size}, binary outputs on
- * request). A model's inputs and outputs are those of its {@code serving_default} signature, or of the one named by
- * the request parameter {@code signature_name} (query parameter {@code signature_name} for metadata).
+ * request), and Triton's model configuration and statistics extensions. A model's inputs and outputs are those of
+ * its {@code serving_default} signature, or of the one named by the request parameter {@code signature_name} (query
+ * parameter {@code signature_name} for metadata and configuration); metadata also lists every signature under
+ * {@code signatures}. Decodes and encodes only: requests run through {@link io.aebridge.serve.core.ServingCore}.
  */
 final class InferenceProtocolApi {
   static final String HEADER_LENGTH = "Inference-Header-Content-Length";
@@ -61,32 +67,37 @@ final class InferenceProtocolApi {
           });
         });
     r.get("/v2/models/{m}").tag("open-inference").summary("Model metadata (latest version)")
-        .response("OipModelMetadata").handle(ctx -> modelMetadata(ctx, new ModelRepository.Latest()));
+        .response("OipModelMetadata").handle(ctx -> modelMetadata(ctx, VersionSelector.LATEST));
     r.get("/v2/models/{m}/versions/{v}").tag("open-inference").summary("Model metadata of one version")
-        .response("OipModelMetadata").handle(ctx -> modelMetadata(ctx, specific(ctx)));
+        .response("OipModelMetadata").handle(ctx -> modelMetadata(ctx, PathParams.version(ctx)));
     r.get("/v2/models/{m}/ready").tag("open-inference").summary("Model readiness: 200 ready, 503 not yet, 404 "
-        + "unknown").response("OipModelReady").handle(ctx -> modelReady(ctx, new ModelRepository.Latest()));
+        + "unknown").response("OipModelReady").handle(ctx -> modelReady(ctx, VersionSelector.LATEST));
     r.get("/v2/models/{m}/versions/{v}/ready").tag("open-inference").summary("Readiness of one version")
-        .response("OipModelReady").handle(ctx -> modelReady(ctx, specific(ctx)));
+        .response("OipModelReady").handle(ctx -> modelReady(ctx, PathParams.version(ctx)));
     r.post("/v2/models/{m}/infer").tag("open-inference").summary("Inference with the latest version")
         .description(INFER_DESCRIPTION).request("OipInferRequest").response("OipInferResponse")
-        .handle(ctx -> infer(ctx, new ModelRepository.Latest()));
+        .handle(ctx -> infer(ctx, VersionSelector.LATEST));
     r.post("/v2/models/{m}/versions/{v}/infer").tag("open-inference").summary("Inference with one version")
         .description(INFER_DESCRIPTION).request("OipInferRequest").response("OipInferResponse")
-        .handle(ctx -> infer(ctx, specific(ctx)));
-  }
-
-  private ModelRepository.Specific specific(Context ctx) {
-    String text = ctx.pathParam("v");
-    OptionalLong v = ModelLayout.parseVersion(text);
-    if (v.isEmpty()) {
-      throw ApiException.notFound("Version '" + TensorJson.abbreviate(text) + "' of model '" + ctx.pathParam("m")
-          + "' is not a positive integer");
+        .handle(ctx -> infer(ctx, PathParams.version(ctx)));
+    for (String prefix : List.of("/v2/models/{m}", "/v2/models/{m}/versions/{v}")) {
+      String which = prefix.contains("{v}") ? " of one version" : " (latest version)";
+      r.get(prefix + "/config").tag("open-inference").summary("Model configuration in Triton's terms" + which)
+          .description("Triton's model configuration extension: platform, version policy, max_batch_size, "
+              + "inputs and outputs of the signature (query signature_name, default serving_default) with "
+              + "TYPE_* data types, and dynamic_batching when the server batches.")
+          .response("TritonModelConfig").handle(ctx -> modelConfig(ctx, PathParams.version(ctx)));
+      r.get(prefix + "/stats").tag("open-inference").summary("Inference statistics in Triton's terms" + which)
+          .description("Triton's statistics extension, from what the server measured since start over every "
+              + "protocol: success/fail counts and time, queue time in the batcher, session runs (compute_infer, "
+              + "which includes input and output copies; compute_input and compute_output are not measured "
+              + "apart and stay 0) and runs per batch size.")
+          .response("TritonModelStatistics").handle(ctx -> modelStatistics(ctx, PathParams.version(ctx)));
     }
-    return new ModelRepository.Specific(v.getAsLong());
   }
 
   private void serverMetadata(Context ctx) throws IOException {
+    PathParams.onlyQuery(ctx);
     Http.json(ctx, g -> {
       g.writeStartObject();
       g.writeStringField("name", "aebridge");
@@ -94,16 +105,19 @@ final class InferenceProtocolApi {
       g.writeArrayFieldStart("extensions");
       g.writeString("binary_tensor_data");
       g.writeString("model_repository");
+      g.writeString("model_configuration");
+      g.writeString("statistics");
       g.writeEndArray();
       g.writeEndObject();
     });
   }
 
-  private void modelMetadata(Context ctx, ModelRepository.Selector selector) throws IOException {
-    String m = ctx.pathParam("m");
-    try (ModelHandle h = s.repository().acquire(m, selector)) {
+  private void modelMetadata(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx, "signature_name");
+    String m = PathParams.model(ctx);
+    try (ServedModel h = s.core().acquire(m, selector)) {
       Http.model(ctx, m);
-      SignatureInfo sig = h.signature(ctx.queryParam("signature_name"));
+      SignatureInfo sig = ServingCore.signature(h, ctx.queryParam("signature_name"));
       List<String> versions = s.repository().status(m).stream()
           .filter(v -> v.state() == VersionStatus.State.AVAILABLE).map(v -> Long.toString(v.version())).toList();
       Http.json(ctx, g -> {
@@ -117,6 +131,19 @@ final class InferenceProtocolApi {
         g.writeStringField("platform", PLATFORM);
         writeTensorMetadata(g, "inputs", sig.inputs());
         writeTensorMetadata(g, "outputs", sig.outputs());
+        // V2 metadata describes one signature; every other one (encode, decode …) is listed here in the same
+        // terms, and is called with parameters.signature_name on /infer (?signature_name= here).
+        g.writeStringField("signature_name", sig.key());
+        g.writeArrayFieldStart("signatures");
+        for (SignatureInfo other : h.signatures().values()) {
+          g.writeStartObject();
+          g.writeStringField("name", other.key());
+          g.writeBooleanField("default", other.key().equals(h.defaultSignature().orElse(null)));
+          writeTensorMetadata(g, "inputs", other.inputs());
+          writeTensorMetadata(g, "outputs", other.outputs());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
         g.writeEndObject();
       });
     }
@@ -127,7 +154,7 @@ final class InferenceProtocolApi {
     for (TensorSpec t : specs) {
       g.writeStartObject();
       g.writeStringField("name", t.key());
-      g.writeStringField("datatype", TensorJson.oipDatatype(t.dtype()));
+      g.writeStringField("datatype", HostTensor.v2Datatype(t.dtype()));
       g.writeFieldName("shape");
       TensorJson.writeShape(g, t.rankKnown() ? t.shape() : new long[0]);
       g.writeEndObject();
@@ -135,18 +162,19 @@ final class InferenceProtocolApi {
     g.writeEndArray();
   }
 
-  private void modelReady(Context ctx, ModelRepository.Selector selector) throws IOException {
-    String m = ctx.pathParam("m");
+  private void modelReady(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx);
+    String m = PathParams.model(ctx);
     if (!s.repository().knows(m)) {
       throw ApiException.notFound("Unknown model '" + TensorJson.abbreviate(m) + "'; models are "
           + s.repository().knownModels());
     }
     Http.model(ctx, m);
     boolean ready;
-    try (ModelHandle h = s.repository().acquire(m, selector)) {
+    try (ServedModel h = s.core().acquire(m, selector)) {
       ready = h != null;
-    } catch (ApiException notAvailable) {
-      if (selector instanceof ModelRepository.Specific sp && s.repository().status(m).stream()
+    } catch (ServingException notAvailable) {
+      if (selector instanceof VersionSelector.Number sp && s.repository().status(m).stream()
           .noneMatch(v -> v.version() == sp.version())) {
         throw notAvailable;
       }
@@ -160,6 +188,156 @@ final class InferenceProtocolApi {
       g.writeBooleanField("ready", r);
       g.writeEndObject();
     });
+  }
+
+  /** Triton's model configuration ({@code model_config.proto} as JSON) of one signature of the version. */
+  private void modelConfig(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx, "signature_name");
+    String m = PathParams.model(ctx);
+    try (ServedModel h = s.core().acquire(m, selector)) {
+      Http.model(ctx, m);
+      SignatureInfo sig = ServingCore.signature(h, ctx.queryParam("signature_name"));
+      // Triton's max_batch_size > 0 means every tensor has a batch dimension left out of its dims.
+      boolean batched = batchedEverywhere(sig);
+      ServerConfig.Batching batching = s.config().batchingOf(m);
+      VersionPolicy policy = s.config().versionPolicyOf(m);
+      Http.json(ctx, g -> {
+        g.writeStartObject();
+        g.writeStringField("name", m);
+        g.writeStringField("platform", PLATFORM);
+        g.writeStringField("backend", "tensorflow");
+        g.writeObjectFieldStart("version_policy");
+        switch (policy.kind()) {
+          case LATEST -> {
+            g.writeObjectFieldStart("latest");
+            g.writeNumberField("num_versions", policy.latestCount());
+            g.writeEndObject();
+          }
+          case ALL -> {
+            g.writeObjectFieldStart("all");
+            g.writeEndObject();
+          }
+          case SPECIFIC -> {
+            g.writeObjectFieldStart("specific");
+            g.writeArrayFieldStart("versions");
+            for (long v : policy.specific()) {
+              g.writeNumber(v);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+          }
+          default -> throw new IllegalStateException("Unknown version policy " + policy.kind());
+        }
+        g.writeEndObject();
+        g.writeNumberField("max_batch_size", batched ? s.config().limits().maxBatch() : 0);
+        writeConfigTensors(g, "input", sig.inputs(), batched);
+        writeConfigTensors(g, "output", sig.outputs(), batched);
+        if (batched && batching.enabled()) {
+          g.writeObjectFieldStart("dynamic_batching");
+          g.writeArrayFieldStart("preferred_batch_size");
+          g.writeNumber(batching.maxBatchSize());
+          g.writeEndArray();
+          g.writeNumberField("max_queue_delay_microseconds", batching.maxDelayMicros());
+          g.writeEndObject();
+        }
+        g.writeObjectFieldStart("parameters");
+        g.writeObjectFieldStart("signature_name");
+        g.writeStringField("string_value", sig.key());
+        g.writeEndObject();
+        g.writeEndObject();
+        g.writeEndObject();
+      });
+    }
+  }
+
+  /** Whether every input and output of {@code sig} has a variable leading (batch) dimension. */
+  private static boolean batchedEverywhere(SignatureInfo sig) {
+    for (List<TensorSpec> side : List.of(sig.inputs(), sig.outputs())) {
+      for (TensorSpec t : side) {
+        if (!t.batched()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private static void writeConfigTensors(JsonGenerator g, String field, List<TensorSpec> specs, boolean batched)
+      throws IOException {
+    g.writeArrayFieldStart(field);
+    for (TensorSpec t : specs) {
+      g.writeStartObject();
+      g.writeStringField("name", t.key());
+      g.writeStringField("data_type", "TYPE_" + HostTensor.v2Datatype(t.dtype()).replace("BYTES", "STRING"));
+      g.writeArrayFieldStart("dims");
+      if (t.rankKnown()) {
+        long[] shape = t.shape();
+        for (int i = batched ? 1 : 0; i < shape.length; i++) {
+          g.writeNumber(shape[i]);
+        }
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+  }
+
+  /** Triton's statistics of every version the path names ({@code model_statistics} response as JSON). */
+  private void modelStatistics(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx);
+    String m = PathParams.model(ctx);
+    List<Long> versions;
+    try (ServedModel h = s.core().acquire(m, selector)) {
+      Http.model(ctx, m);
+      // Without a version in the path Triton answers every available version.
+      versions = selector instanceof VersionSelector.Latest ? s.repository().status(m).stream()
+          .filter(v -> v.state() == VersionStatus.State.AVAILABLE).map(VersionStatus::version).sorted().toList()
+          : List.of(h.version());
+    }
+    List<InferenceStatistics.Snapshot> shown = versions.stream()
+        .map(v -> s.core().statistics().snapshot(m, v)).toList();
+    Http.json(ctx, g -> {
+      g.writeStartObject();
+      g.writeArrayFieldStart("model_stats");
+      for (InferenceStatistics.Snapshot x : shown) {
+        g.writeStartObject();
+        g.writeStringField("name", x.model());
+        g.writeStringField("version", Long.toString(x.version()));
+        g.writeNumberField("last_inference", x.lastInferenceMillis());
+        g.writeNumberField("inference_count", x.inferenceCount());
+        g.writeNumberField("execution_count", x.executionCount());
+        g.writeObjectFieldStart("inference_stats");
+        writeTiming(g, "success", x.success());
+        writeTiming(g, "fail", x.fail());
+        writeTiming(g, "queue", x.queue());
+        writeTiming(g, "compute_input", new InferenceStatistics.Timing(0, 0));
+        writeTiming(g, "compute_infer", x.computeInfer());
+        writeTiming(g, "compute_output", new InferenceStatistics.Timing(0, 0));
+        writeTiming(g, "cache_hit", new InferenceStatistics.Timing(0, 0));
+        writeTiming(g, "cache_miss", new InferenceStatistics.Timing(0, 0));
+        g.writeEndObject();
+        g.writeArrayFieldStart("batch_stats");
+        for (InferenceStatistics.BatchStat b : x.batches()) {
+          g.writeStartObject();
+          g.writeNumberField("batch_size", b.batchSize());
+          writeTiming(g, "compute_input", new InferenceStatistics.Timing(0, 0));
+          writeTiming(g, "compute_infer", b.computeInfer());
+          writeTiming(g, "compute_output", new InferenceStatistics.Timing(0, 0));
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    });
+  }
+
+  private static void writeTiming(JsonGenerator g, String field, InferenceStatistics.Timing t) throws IOException {
+    g.writeObjectFieldStart(field);
+    g.writeNumberField("count", t.count());
+    g.writeNumberField("ns", t.ns());
+    g.writeEndObject();
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -188,19 +366,20 @@ final class InferenceProtocolApi {
     List<Output> outputs;
   }
 
-  private void infer(Context ctx, ModelRepository.Selector selector) throws IOException {
-    String m = ctx.pathParam("m");
+  private void infer(Context ctx, VersionSelector selector) throws IOException {
+    PathParams.onlyQuery(ctx);
+    String m = PathParams.model(ctx);
     long deadline = s.deadline();
-    try (ModelHandle h = s.repository().acquire(m, selector)) {
+    try (ServedModel h = s.core().acquire(m, selector)) {
       Http.model(ctx, m);
       byte[] body = Http.body(ctx, s.config().limits().maxBodyBytes());
       int headerLength = headerLength(ctx, body.length);
       Request request = parse(body, headerLength, h);
-      SignatureInfo sig = h.signature(request.signatureName);
-      Map<String, HostTensor> inputs = tensors(request, sig, body, headerLength, h);
-      List<Output> wanted = outputs(request, sig);
-      Map<String, HostTensor> outputs = s.run(h, sig, inputs, deadline);
-      respond(ctx, h, request, wanted, outputs);
+      Map<String, HostTensor> inputs = tensors(request, body, headerLength);
+      List<String> filter = request.outputs == null ? List.of() : request.outputs.stream().map(Output::name).toList();
+      InferenceResponse response = s.core().infer(h, new InferenceRequest(m, selector, request.signatureName, inputs,
+          filter), deadline);
+      respond(ctx, response, request);
     }
   }
 
@@ -222,7 +401,7 @@ final class InferenceProtocolApi {
     return (int) n;
   }
 
-  private static Request parse(byte[] body, int headerLength, ModelHandle model) throws IOException {
+  private static Request parse(byte[] body, int headerLength, ServedModel model) throws IOException {
     Request request = new Request();
     try (JsonParser p = TensorJson.JSON.createParser(body, 0, headerLength)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -289,9 +468,15 @@ final class InferenceProtocolApi {
           }
           request.signatureName = p.getText();
         }
-        default -> p.skipChildren();
+        default -> throw unsupportedParameter("request", name, "binary_data_output, signature_name", p);
       }
     }
+  }
+
+  /** A V2 parameter this server does not implement ({@code class_count}, {@code priority} …): refused, not ignored. */
+  private static ApiException unsupportedParameter(String level, String name, String accepted, JsonParser p) {
+    return ApiException.invalid("Unsupported " + level + " parameter '" + TensorJson.abbreviate(name) + "'"
+        + TensorJson.at(p) + "; accepted " + level + " parameters: " + accepted);
   }
 
   private static boolean bool(JsonParser p, JsonToken t, String name) {
@@ -302,7 +487,7 @@ final class InferenceProtocolApi {
     return t == JsonToken.VALUE_TRUE;
   }
 
-  private static Input readInput(JsonParser p, Request request, ModelHandle model, int bodyLength)
+  private static Input readInput(JsonParser p, Request request, ServedModel model, int bodyLength)
       throws IOException {
     expect(p, JsonToken.START_OBJECT, "Each input must be an object with name, shape, datatype and data");
     Input in = new Input();
@@ -334,13 +519,14 @@ final class InferenceProtocolApi {
               }
               in.binarySize = p.getLongValue();
             } else {
-              p.skipChildren();
+              throw unsupportedParameter("input", name, "binary_data_size", p);
             }
           }
         }
         case "data" -> {
           String label = in.name == null ? "inputs[" + request.inputs.size() + "]" : in.name;
-          DataType hint = in.datatype != null ? TensorJson.fromOip(in.datatype) : dtypeByName(model, request, in.name);
+          DataType hint = in.datatype != null ? HostTensor.fromV2Datatype(in.datatype)
+              : dtypeByName(model, request, in.name);
           long expected = in.shape == null ? 1024 : count(in.shape, label);
           if (expected > bodyLength) {
             throw ApiException.invalid("Input '" + label + "' declares shape " + Arrays.toString(in.shape)
@@ -366,12 +552,14 @@ final class InferenceProtocolApi {
     return in;
   }
 
-  private static DataType dtypeByName(ModelHandle model, Request request, String name) {
+  /** The dtype the signature gives input {@code name}, to store its numbers while "datatype" is not read yet. */
+  private static DataType dtypeByName(ServedModel model, Request request, String name) {
     if (name == null) {
       return null;
     }
     String key = request.signatureName;
-    SignatureInfo sig = key == null ? model.signatures().get(Servable.DEFAULT_SIGNATURE) : model.signatures().get(key);
+    SignatureInfo sig = key == null || key.isEmpty() ? model.defaultSignature().map(model.signatures()::get)
+        .orElse(null) : model.signatures().get(key);
     if (sig == null) {
       return null;
     }
@@ -432,7 +620,7 @@ final class InferenceProtocolApi {
           if (param.equals("binary_data")) {
             binary = bool(p, v, param);
           } else {
-            p.skipChildren();
+            throw unsupportedParameter("output", param, "binary_data", p);
           }
         }
       } else {
@@ -445,33 +633,21 @@ final class InferenceProtocolApi {
     return new Output(name, binary);
   }
 
-  /** Checks each input against the signature and builds its tensor (binary ones from the body's tail). */
-  private static Map<String, HostTensor> tensors(Request request, SignatureInfo sig, byte[] body, int headerLength,
-      ModelHandle model) {
+  /**
+   * Builds each input's tensor as the request declares it (binary ones from the body's tail); the serving core then
+   * checks them against the signature.
+   */
+  private static Map<String, HostTensor> tensors(Request request, byte[] body, int headerLength) {
     Map<String, HostTensor> out = new LinkedHashMap<>();
     int offset = headerLength;
     for (Input in : request.inputs) {
-      TensorSpec spec = null;
-      for (TensorSpec t : sig.inputs()) {
-        if (t.key().equals(in.name)) {
-          spec = t;
-        }
-      }
-      if (spec == null) {
-        throw ApiException.invalid("Model '" + model.name() + "' (signature '" + sig.key() + "') has no input '"
-            + in.name + "'; its inputs are " + sig.inputs().stream().map(TensorSpec::key).toList());
-      }
       if (out.containsKey(in.name)) {
         throw ApiException.invalid("Input '" + in.name + "' is given twice");
       }
-      DataType dtype = TensorJson.fromOip(in.datatype);
+      DataType dtype = HostTensor.fromV2Datatype(in.datatype);
       if (dtype == null) {
         throw ApiException.invalid("Input '" + in.name + "' has datatype " + TensorJson.abbreviate(in.datatype)
-            + ", which this server does not serve; supported: FP32, FP64, INT32, INT64");
-      }
-      if (dtype != spec.dtype()) {
-        throw ApiException.invalid("Input '" + in.name + "' expects datatype " + TensorJson.oipDatatype(spec.dtype())
-            + ", got " + in.datatype);
+            + ", which this server does not serve; supported: " + HostTensor.SUPPORTED_V2);
       }
       long n = count(in.shape, in.name);
       if (in.data != null) {
@@ -481,7 +657,7 @@ final class InferenceProtocolApi {
         }
         in.tensor = in.data.toTensor(in.shape, dtype, in.name);
       } else {
-        long bytes = n * TensorJson.byteSize(dtype);
+        long bytes = n * HostTensor.byteSize(dtype);
         if (in.binarySize != bytes) {
           throw ApiException.invalid("Input '" + in.name + "' has shape " + Arrays.toString(in.shape) + " of "
               + in.datatype + " (" + bytes + " bytes) but binary_data_size " + in.binarySize);
@@ -494,7 +670,7 @@ final class InferenceProtocolApi {
           throw ApiException.invalid("Input '" + in.name + "' needs " + bytes + " bytes of binary data at offset "
               + (offset - headerLength) + " but the body has only " + (body.length - offset) + " left");
         }
-        in.tensor = NumberBuffer.fromBinary(ByteBuffer.wrap(body, offset, (int) bytes), dtype, in.shape);
+        in.tensor = HostTensor.fromLittleEndian(dtype, in.shape, ByteBuffer.wrap(body, offset, (int) bytes));
         offset += (int) bytes;
       }
       out.put(in.name, in.tensor);
@@ -506,43 +682,32 @@ final class InferenceProtocolApi {
     return out;
   }
 
-  private static List<Output> outputs(Request request, SignatureInfo sig) {
-    List<String> names = sig.outputs().stream().map(TensorSpec::key).toList();
-    if (request.outputs == null || request.outputs.isEmpty()) {
-      List<Output> all = new ArrayList<>();
-      names.forEach(n -> all.add(new Output(n, null)));
-      return all;
+  private static void respond(Context ctx, InferenceResponse response, Request request) throws IOException {
+    Map<String, Boolean> binaryByName = new LinkedHashMap<>();
+    if (request.outputs != null) {
+      request.outputs.forEach(o -> binaryByName.put(o.name(), o.binary()));
     }
-    for (Output o : request.outputs) {
-      if (!names.contains(o.name())) {
-        throw ApiException.invalid("Requested output '" + o.name() + "' does not exist; outputs are " + names);
-      }
-    }
-    return request.outputs;
-  }
-
-  private static void respond(Context ctx, ModelHandle h, Request request, List<Output> wanted,
-      Map<String, HostTensor> outputs) throws IOException {
     List<HostTensor> binary = new ArrayList<>();
     byte[] header = Http.render(g -> {
       g.writeStartObject();
-      g.writeStringField("model_name", h.name());
-      g.writeStringField("model_version", Long.toString(h.version()));
+      g.writeStringField("model_name", response.model());
+      g.writeStringField("model_version", Long.toString(response.version()));
       if (request.id != null) {
         g.writeStringField("id", request.id);
       }
       g.writeArrayFieldStart("outputs");
-      for (Output o : wanted) {
-        HostTensor t = outputs.get(o.name());
-        boolean asBinary = o.binary() != null ? o.binary() : request.binaryOutput;
+      for (Map.Entry<String, HostTensor> e : response.outputs().entrySet()) {
+        HostTensor t = e.getValue();
+        Boolean wanted = binaryByName.get(e.getKey());
+        boolean asBinary = wanted != null ? wanted : request.binaryOutput;
         g.writeStartObject();
-        g.writeStringField("name", o.name());
-        g.writeStringField("datatype", TensorJson.oipDatatype(t.dtype()));
+        g.writeStringField("name", e.getKey());
+        g.writeStringField("datatype", HostTensor.v2Datatype(t.dtype()));
         g.writeFieldName("shape");
         TensorJson.writeShape(g, t.shape());
         if (asBinary) {
           g.writeObjectFieldStart("parameters");
-          g.writeNumberField("binary_data_size", t.elementCount() * TensorJson.byteSize(t.dtype()));
+          g.writeNumberField("binary_data_size", t.elementCount() * HostTensor.byteSize(t.dtype()));
           g.writeEndObject();
           binary.add(t);
         } else {
@@ -561,26 +726,10 @@ final class InferenceProtocolApi {
     ByteArrayOutputStream out = new ByteArrayOutputStream(header.length + 1024);
     out.write(header);
     for (HostTensor t : binary) {
-      out.write(littleEndian(t));
+      out.write(t.toLittleEndian());
     }
     ctx.disableCompression();
     ctx.header(HEADER_LENGTH, Integer.toString(header.length));
     Http.bytes(ctx, "application/octet-stream", out.toByteArray());
-  }
-
-  private static byte[] littleEndian(HostTensor t) {
-    int n = (int) t.elementCount();
-    ByteBuffer b = ByteBuffer.allocate(n * TensorJson.byteSize(t.dtype())).order(ByteOrder.LITTLE_ENDIAN);
-    Object a = t.array();
-    if (a instanceof float[] f) {
-      b.asFloatBuffer().put(f);
-    } else if (a instanceof double[] d) {
-      b.asDoubleBuffer().put(d);
-    } else if (a instanceof int[] i) {
-      b.asIntBuffer().put(i);
-    } else {
-      b.asLongBuffer().put((long[]) a);
-    }
-    return b.array();
   }
 }

@@ -205,7 +205,7 @@ final class ManagementApi {
         g.writeStringField("state", mine == null ? "UNKNOWN" : mine.state().name());
         g.writeArrayFieldStart("model_version_status");
         for (VersionStatus v : status) {
-          TfServingApi.writeVersionStatus(g, v);
+          StatusJson.writeVersionStatus(g, v);
         }
         g.writeEndArray();
         g.writeEndObject();

@@ -106,34 +106,6 @@ final class NumberBuffer {
     }
   }
 
-  /** A tensor of {@code dtype} and {@code shape} read from raw little-endian bytes (the binary extension). */
-  static HostTensor fromBinary(java.nio.ByteBuffer data, DataType dtype, long[] shape) {
-    java.nio.ByteBuffer le = data.slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    return switch (dtype) {
-      case DT_FLOAT -> {
-        float[] out = new float[le.remaining() / 4];
-        le.asFloatBuffer().get(out);
-        yield HostTensor.ofFloats(shape, out);
-      }
-      case DT_DOUBLE -> {
-        double[] out = new double[le.remaining() / 8];
-        le.asDoubleBuffer().get(out);
-        yield HostTensor.ofDoubles(shape, out);
-      }
-      case DT_INT32 -> {
-        int[] out = new int[le.remaining() / 4];
-        le.asIntBuffer().get(out);
-        yield HostTensor.ofInts(shape, out);
-      }
-      case DT_INT64 -> {
-        long[] out = new long[le.remaining() / 8];
-        le.asLongBuffer().get(out);
-        yield HostTensor.ofLongs(shape, out);
-      }
-      default -> throw new IllegalArgumentException("Unsupported dtype " + dtype);
-    };
-  }
-
   private void toDoubles() {
     doubles = new double[Math.max(16, longs.length)];
     for (int i = 0; i < size; i++) {
@@ -149,6 +121,15 @@ final class NumberBuffer {
       throw new ApiException(ApiException.Code.RESOURCE_EXHAUSTED, "Too many values in one tensor");
     }
     return (int) next;
+  }
+
+  /** The dtype these numbers read as when no signature says: DT_FLOAT, DT_DOUBLE or DT_INT64 by storage. */
+  DataType naturalDtype() {
+    return switch (mode) {
+      case FLOAT -> DataType.DT_FLOAT;
+      case DOUBLE -> DataType.DT_DOUBLE;
+      case LONG -> DataType.DT_INT64;
+    };
   }
 
   /** Whether converting to {@code target} could lose what the JSON said (then the body is parsed again). */
@@ -188,7 +169,7 @@ final class NumberBuffer {
         yield HostTensor.ofInts(shape, out);
       }
       default -> throw ApiException.invalid("Input '" + input + "' has dtype " + target + ", which this server "
-          + "cannot feed; supported: DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64");
+          + "cannot feed; supported: " + HostTensor.SUPPORTED);
     };
   }
 

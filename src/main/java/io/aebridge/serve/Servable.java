@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aebridge.load.LoadedModel;
 import io.aebridge.load.ModelLayout;
 import io.aebridge.load.SignatureInfo;
+import io.aebridge.spec.SignatureNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ import java.util.function.Supplier;
  */
 final class Servable {
   /** The signature key TF Serving uses when a request names none. */
-  static final String DEFAULT_SIGNATURE = "serving_default";
+  static final String DEFAULT_SIGNATURE = SignatureNames.SERVING_DEFAULT;
 
   private final String name;
   private final long version;

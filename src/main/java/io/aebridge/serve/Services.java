@@ -1,11 +1,7 @@
 package io.aebridge.serve;
 
-import io.aebridge.load.HostTensor;
-import io.aebridge.load.SignatureInfo;
-import io.aebridge.serve.core.InferenceRequest;
+import io.aebridge.serve.core.InferenceStatistics;
 import io.aebridge.serve.core.ServingCore;
-import io.aebridge.serve.core.VersionSelector;
-import java.util.Map;
 
 /**
  * What the endpoint classes share: the configuration, the models, the batcher, the metrics, the op policy, and the
@@ -26,8 +22,9 @@ final class Services {
     this.inference = inference;
     this.metrics = metrics;
     this.ops = ops;
-    this.core = new ServingCore(new CoreBackend(repository, inference), config.limits().maxBatch(),
-        config.requestTimeout());
+    InferenceStatistics statistics = new InferenceStatistics();
+    this.core = new ServingCore(new CoreBackend(repository, inference, statistics), config.limits().maxBatch(),
+        config.requestTimeout(), statistics);
   }
 
   ServerConfig config() {
@@ -53,16 +50,6 @@ final class Services {
   /** The serving core every front-end (REST, V2, gRPC) runs requests through. */
   ServingCore core() {
     return core;
-  }
-
-  /**
-   * Runs {@code inputs} on signature {@code sig} of the version {@code h} holds, through the core (checked once,
-   * batched, within {@code deadline}).
-   */
-  Map<String, HostTensor> run(ModelHandle h, SignatureInfo sig, Map<String, HostTensor> inputs, long deadline) {
-    InferenceRequest request = InferenceRequest.of(h.name(), new VersionSelector.Number(h.version()), sig.key(),
-        inputs);
-    return core.infer(new CoreBackend.Acquired(h), request, deadline).outputs();
   }
 
   /** The deadline of a request that starts now, as a {@link System#nanoTime()} value. */

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import io.aebridge.load.HostTensor;
+import io.aebridge.serve.core.Texts;
 import java.io.IOException;
 import java.util.Arrays;
 import org.tensorflow.proto.DataType;
@@ -149,7 +150,7 @@ final class TensorJson {
   }
 
   static String abbreviate(String s) {
-    return s.length() <= 40 ? s : s.substring(0, 37) + "…";
+    return Texts.abbreviate(s);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -157,15 +158,13 @@ final class TensorJson {
 
   /** Writes element {@code i} of {@code t}. */
   static void writeElement(JsonGenerator g, HostTensor t, int i) throws IOException {
-    Object a = t.array();
-    if (a instanceof float[] f) {
-      g.writeNumber(f[i]);
-    } else if (a instanceof double[] d) {
-      g.writeNumber(d[i]);
-    } else if (a instanceof int[] n) {
-      g.writeNumber(n[i]);
-    } else {
-      g.writeNumber(((long[]) a)[i]);
+    switch (t.dtype()) {
+      case DT_FLOAT -> g.writeNumber(((float[]) t.array())[i]);
+      case DT_DOUBLE -> g.writeNumber(((double[]) t.array())[i]);
+      case DT_INT32 -> g.writeNumber(((int[]) t.array())[i]);
+      case DT_INT64 -> g.writeNumber(((long[]) t.array())[i]);
+      default -> throw new IllegalArgumentException("Cannot write " + t + " as JSON; supported: "
+          + HostTensor.SUPPORTED);
     }
   }
 
@@ -223,45 +222,5 @@ final class TensorJson {
       g.writeNumber(d);
     }
     g.writeEndArray();
-  }
-
-  // ---------------------------------------------------------------------------------------------------------------
-  // Open Inference Protocol datatypes
-
-  /** The OIP datatype of a TF dtype ({@code FP32} for {@code DT_FLOAT} …), or the TF name if it has none here. */
-  static String oipDatatype(DataType dtype) {
-    return switch (dtype) {
-      case DT_FLOAT -> "FP32";
-      case DT_DOUBLE -> "FP64";
-      case DT_INT32 -> "INT32";
-      case DT_INT64 -> "INT64";
-      case DT_INT16 -> "INT16";
-      case DT_INT8 -> "INT8";
-      case DT_UINT8 -> "UINT8";
-      case DT_UINT16 -> "UINT16";
-      case DT_UINT32 -> "UINT32";
-      case DT_UINT64 -> "UINT64";
-      case DT_HALF -> "FP16";
-      case DT_BFLOAT16 -> "BF16";
-      case DT_BOOL -> "BOOL";
-      case DT_STRING -> "BYTES";
-      default -> dtype.name();
-    };
-  }
-
-  /** The TF dtype of a supported OIP datatype, or {@code null}. */
-  static DataType fromOip(String datatype) {
-    return switch (datatype) {
-      case "FP32" -> DataType.DT_FLOAT;
-      case "FP64" -> DataType.DT_DOUBLE;
-      case "INT32" -> DataType.DT_INT32;
-      case "INT64" -> DataType.DT_INT64;
-      default -> null;
-    };
-  }
-
-  /** Bytes per element of a supported dtype. */
-  static int byteSize(DataType dtype) {
-    return dtype == DataType.DT_DOUBLE || dtype == DataType.DT_INT64 ? 8 : 4;
   }
 }

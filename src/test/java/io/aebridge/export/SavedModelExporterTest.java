@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aebridge.TrainedFixtures;
 import io.aebridge.data.Dataset;
-import io.aebridge.graph.Endpoints;
 import io.aebridge.load.HostTensor;
 import io.aebridge.load.LoadedModel;
 import io.aebridge.load.ModelLayout;
 import io.aebridge.load.SignatureInfo;
 import io.aebridge.load.TensorSpec;
 import io.aebridge.spec.AutoencoderSpec;
+import io.aebridge.spec.SignatureNames;
 import io.aebridge.train.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,22 +45,32 @@ class SavedModelExporterTest {
       assertEquals(root.resolve(spec.name()).resolve("1"), exported.directory());
       assertTrue(Files.isRegularFile(exported.directory().resolve("saved_model.pb")));
       assertTrue(Files.isRegularFile(exported.directory().resolve(ModelLayout.MODEL_CARD_FILE)));
-      assertEquals(spec.name(), ModelCard.read(exported.directory().resolve(ModelLayout.MODEL_CARD_FILE)).name());
+      ModelCard card = ModelCard.read(exported.directory().resolve(ModelLayout.MODEL_CARD_FILE));
+      assertEquals(spec.name(), card.name());
 
       float[] reconstruction = model.reconstruct(five);
       float[] code = model.encode(five);
       float[] decoded = model.decode(code, 5);
       try (LoadedModel loaded = LoadedModel.load(exported.directory())) {
-        assertEquals(List.of(Endpoints.DECODE, Endpoints.ENCODE, Endpoints.SERVING_DEFAULT),
+        assertEquals(List.of(SignatureNames.DECODE, SignatureNames.ENCODE, SignatureNames.SERVING_DEFAULT),
             loaded.signatures().stream().map(SignatureInfo::key).sorted().toList());
-        TensorSpec x = loaded.signature(Endpoints.SERVING_DEFAULT).input(Endpoints.INPUT);
+        TensorSpec x = loaded.signature(SignatureNames.SERVING_DEFAULT).input(SignatureNames.INPUT);
         assertEquals(-1, x.shape()[0]);
+        // The card's summary comes from what was exported, so it names the loaded model's own tensors and shapes.
+        assertEquals(List.of(SignatureNames.SERVING_DEFAULT, SignatureNames.ENCODE, SignatureNames.DECODE),
+            List.copyOf(card.signatures().keySet()));
+        for (SignatureInfo sig : loaded.signatures()) {
+          TensorSpec in = sig.inputs().get(0);
+          TensorSpec out = sig.outputs().get(0);
+          assertEquals(in.key() + " " + java.util.Arrays.toString(in.shape()) + " -> " + out.key() + " "
+              + java.util.Arrays.toString(out.shape()), card.signatures().get(sig.key()));
+        }
         HostTensor in = HostTensor.ofFloats(inputShape, five.values());
         assertClose(reconstruction,
-            loaded.run(Endpoints.SERVING_DEFAULT, Map.of(Endpoints.INPUT, in)).get(Endpoints.RECONSTRUCTION));
-        assertClose(code, loaded.run(Endpoints.ENCODE, Map.of(Endpoints.INPUT, in)).get(Endpoints.CODE));
-        assertClose(decoded, loaded.run(Endpoints.DECODE,
-            Map.of(Endpoints.CODE, HostTensor.ofFloats(codeShape, code))).get(Endpoints.RECONSTRUCTION));
+            loaded.run(SignatureNames.SERVING_DEFAULT, Map.of(SignatureNames.INPUT, in)).get(SignatureNames.RECONSTRUCTION));
+        assertClose(code, loaded.run(SignatureNames.ENCODE, Map.of(SignatureNames.INPUT, in)).get(SignatureNames.CODE));
+        assertClose(decoded, loaded.run(SignatureNames.DECODE,
+            Map.of(SignatureNames.CODE, HostTensor.ofFloats(codeShape, code))).get(SignatureNames.RECONSTRUCTION));
       }
     }
   }

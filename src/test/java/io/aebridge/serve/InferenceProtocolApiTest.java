@@ -9,6 +9,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -243,5 +245,105 @@ class InferenceProtocolApiTest {
         "Inference-Header-Content-Length", Integer.toString(wrongSize.length()));
     assertEquals(400, r.status());
     assertTrue(r.error().contains("binary_data_size"), r.error());
+  }
+
+  // --- issue 10 item 5: every signature in V2 terms, Triton's config and statistics, parameters refused ---
+
+  private static String inferTwo(String signatureParameter) {
+    return "{\"inputs\": [{\"name\": \"x\", \"shape\": [2, 784], \"datatype\": \"FP32\", \"data\": "
+        + json(sample(1568, 3)) + "}]" + signatureParameter + "}";
+  }
+
+  @Test
+  void v2MetadataListsEverySignatureAndInferCallsThemByName() {
+    JsonNode meta = SERVER.client.get("/v2/models/dense").json();
+    assertEquals("serving_default", meta.get("signature_name").asText());
+    List<String> names = new ArrayList<>();
+    meta.get("signatures").forEach(s -> names.add(s.get("name").asText()));
+    assertEquals(List.of("serving_default", "decode", "encode"), names);
+    JsonNode encode = meta.get("signatures").get(2);
+    assertEquals(false, encode.get("default").asBoolean());
+    assertEquals("code", encode.at("/outputs/0/name").asText());
+    assertEquals("FP32", encode.at("/outputs/0/datatype").asText());
+    long codeSize = encode.at("/outputs/0/shape/1").asLong();
+
+    JsonNode encoded = SERVER.client.post("/v2/models/dense/infer",
+        inferTwo(", \"parameters\": {\"signature_name\": \"encode\"}")).json();
+    assertEquals("code", encoded.at("/outputs/0/name").asText());
+    assertEquals(2 * codeSize, encoded.at("/outputs/0/data").size());
+    assertEquals("encode", SERVER.client.get("/v2/models/dense?signature_name=encode").json()
+        .get("signature_name").asText());
+  }
+
+  @Test
+  void tritonConfigurationDescribesTheSignatureInTritonTerms() {
+    JsonNode config = SERVER.client.get("/v2/models/dense/config").json();
+    assertEquals("dense", config.get("name").asText());
+    assertEquals("tensorflow_savedmodel", config.get("platform").asText());
+    assertEquals(1, config.at("/version_policy/latest/num_versions").asInt());
+    assertTrue(config.get("max_batch_size").asInt() > 0, config.toString());
+    assertEquals("x", config.at("/input/0/name").asText());
+    assertEquals("TYPE_FP32", config.at("/input/0/data_type").asText());
+    assertEquals("[784]", config.at("/input/0/dims").toString(), "the batch dimension is left out");
+    assertEquals("reconstruction", config.at("/output/0/name").asText());
+    assertEquals(200, SERVER.client.get("/v2/models/dense/versions/1/config").status());
+    assertEquals("code", SERVER.client.get("/v2/models/dense/config?signature_name=encode").json()
+        .at("/output/0/name").asText());
+    assertEquals(404, SERVER.client.get("/v2/models/nope/config").status());
+    assertEquals(404, SERVER.client.get("/v2/models/dense/versions/7/config").status());
+  }
+
+  @Test
+  void tritonStatisticsCountWhatTheServerDid() {
+    JsonNode before = SERVER.client.get("/v2/models/multi_io/stats").json();
+    assertEquals(1, before.get("model_stats").size(), before.toString());
+    long successBefore = before.at("/model_stats/0/inference_stats/success/count").asLong();
+    long failBefore = before.at("/model_stats/0/inference_stats/fail/count").asLong();
+
+    assertEquals(200, SERVER.client.post("/v1/models/multi_io:predict",
+        "{\"signature_name\": \"signal_only\", \"instances\": [[1, 2, 3, 4, 5]]}").status());
+    assertEquals(400, SERVER.client.post("/v1/models/multi_io:predict",
+        "{\"signature_name\": \"signal_only\", \"instances\": [[1, 2, 3]]}").status());
+
+    JsonNode after = SERVER.client.get("/v2/models/multi_io/versions/1/stats").json();
+    JsonNode stats = after.at("/model_stats/0");
+    assertEquals("multi_io", stats.get("name").asText());
+    assertEquals("1", stats.get("version").asText());
+    assertEquals(successBefore + 1, stats.at("/inference_stats/success/count").asLong(), after.toString());
+    assertEquals(failBefore + 1, stats.at("/inference_stats/fail/count").asLong(), after.toString());
+    assertTrue(stats.at("/inference_stats/success/ns").asLong() > 0);
+    assertTrue(stats.get("execution_count").asLong() >= 1);
+    assertTrue(stats.get("inference_count").asLong() >= 1);
+    assertTrue(stats.get("last_inference").asLong() > 1_600_000_000_000L);
+    assertTrue(stats.at("/inference_stats/compute_infer/count").asLong() >= 1);
+    assertTrue(stats.get("batch_stats").size() >= 1);
+    assertEquals(404, SERVER.client.get("/v2/models/nope/stats").status());
+  }
+
+  @Test
+  void unknownQueryParametersAndUnsupportedV2ParametersAre400NamingWhatIsAccepted() {
+    TestClient.Response r = SERVER.client.post("/v1/ae/dense/reconstruct?include=foo",
+        "{\"instances\": [" + json(sample(784, 1)) + "]}");
+    assertEquals(400, r.status(), r.text());
+    assertTrue(r.error().contains("accepted: code"), r.error());
+    r = SERVER.client.post("/v1/ae/dense/reconstruct?inclde=code", "{\"instances\": [" + json(sample(784, 1)) + "]}");
+    assertEquals(400, r.status(), r.text());
+    assertTrue(r.error().contains("'inclde'") && r.error().contains("accepts include"), r.error());
+    r = SERVER.client.get("/v1/models/dense/metadata?verbose=1");
+    assertEquals(400, r.status(), r.text());
+    assertTrue(r.error().contains("accepts none"), r.error());
+    r = SERVER.client.post("/v2/models/dense/infer", inferTwo(", \"parameters\": {\"class_count\": 3}"));
+    assertEquals(400, r.status(), r.text());
+    assertTrue(r.error().contains("'class_count'") && r.error().contains("binary_data_output, signature_name"),
+        r.error());
+    r = SERVER.client.post("/v2/models/dense/infer", "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 784], "
+        + "\"datatype\": \"FP32\", \"data\": " + json(sample(784, 0)) + "}], \"outputs\": [{\"name\": "
+        + "\"reconstruction\", \"parameters\": {\"classification\": 2}}]}");
+    assertEquals(400, r.status(), r.text());
+    assertTrue(r.error().contains("'classification'") && r.error().contains("binary_data"), r.error());
+    assertEquals(200, SERVER.client.post("/v2/models/dense/infer",
+        inferTwo(", \"parameters\": {\"binary_data_output\": false}")).status());
+    assertEquals(200, SERVER.client.post("/v1/ae/dense/reconstruct?include=code",
+        "{\"instances\": [" + json(sample(784, 1)) + "]}").status());
   }
 }

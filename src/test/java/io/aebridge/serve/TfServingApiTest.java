@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -320,5 +321,32 @@ class TfServingApiTest {
     assertEquals("dense", models.get(0).get("name").asText());
     assertEquals("1", models.get(0).get("latest").asText());
     assertEquals("serving_default", models.get(0).get("signatures").get(0).get("name").asText());
+  }
+
+  // --- issue 10 item 5: GET on a POST verb ---
+
+  @Test
+  void getOnAPostVerbIs405WithAllowPost() {
+    for (String path : List.of("/v1/models/dense:predict", "/v1/models/dense/versions/1:predict",
+        "/v1/models/dense/labels/stable:predict", "/v1/models/nope:classify", "/v1/models/dense:regress")) {
+      TestClient.Response r = SERVER.client.get(path);
+      assertEquals(405, r.status(), path + " " + r.text());
+      assertEquals("POST", r.raw().headers().firstValue("Allow").orElse(""), path);
+      assertTrue(r.error().contains("POST"), r.error());
+    }
+    assertEquals(200, SERVER.client.get("/v1/models/dense").status());
+  }
+
+  @Test
+  void everyApiReadsAVersionInThePathTheSameWay() {
+    List<String> errors = new java.util.ArrayList<>();
+    for (String path : List.of("/v1/models/dense/versions/abc", "/v1/models/dense/versions/abc/metadata",
+        "/v2/models/dense/versions/abc", "/v2/models/dense/versions/abc/config", "/v1/ae/dense/versions/abc")) {
+      TestClient.Response r = SERVER.client.get(path);
+      assertEquals(404, r.status(), path);
+      errors.add(r.error());
+    }
+    assertEquals(1, errors.stream().distinct().count(), errors.toString());
+    assertTrue(errors.get(0).contains("'abc'") && errors.get(0).contains("'dense'"), errors.get(0));
   }
 }

@@ -33,7 +33,7 @@ final class RequestCheck {
     for (TensorSpec spec : sig.inputs()) {
       long[] shape = inputs.get(spec.key()).shape();
       // Only a variable leading dimension is a batch dimension; a fixed one is part of the sample.
-      if (!spec.rankKnown() || spec.shape().length == 0 || spec.shape()[0] >= 0 || shape.length == 0) {
+      if (!spec.batched() || shape.length == 0) {
         continue;
       }
       if (shape[0] > maxBatch) {

@@ -26,13 +26,16 @@ public final class ServingCore {
   private final ModelBackend backend;
   private final int maxBatch;
   private final Duration requestTimeout;
+  private final InferenceStatistics statistics;
 
   /**
    * @param maxBatch the most samples one request may carry ({@code limits.maxBatch}), at least 1
    * @param requestTimeout the server's deadline for a request that brings none ({@code requestTimeout})
+   * @param statistics where requests are counted (the backend records executions in the same one)
    */
-  public ServingCore(ModelBackend backend, int maxBatch, Duration requestTimeout) {
+  public ServingCore(ModelBackend backend, int maxBatch, Duration requestTimeout, InferenceStatistics statistics) {
     this.backend = Objects.requireNonNull(backend, "backend");
+    this.statistics = Objects.requireNonNull(statistics, "statistics");
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1, found " + maxBatch);
     }
@@ -66,6 +69,11 @@ public final class ServingCore {
   /** The server's timeout for one request ({@code requestTimeout}), for messages and metadata. */
   public Duration requestTimeout() {
     return requestTimeout;
+  }
+
+  /** The per-version figures of every request answered through this core. */
+  public InferenceStatistics statistics() {
+    return statistics;
   }
 
   /** {@code limits.maxBatch}: the most samples one request may carry. */
@@ -127,6 +135,27 @@ public final class ServingCore {
     if (!model.name().equals(request.model())) {
       throw new IllegalArgumentException("Request for model '" + request.model() + "' run on '" + model.name() + "'");
     }
+    long start = System.nanoTime();
+    try {
+      InferenceResponse response = run(model, request, deadlineNanos);
+      statistics.success(model.name(), model.version(), samples(request), System.nanoTime() - start);
+      return response;
+    } catch (RuntimeException e) {
+      statistics.fail(model.name(), model.version(), System.nanoTime() - start);
+      throw e;
+    }
+  }
+
+  /** Samples in a request: the leading dimension of its first input, 1 for a scalar. */
+  private static long samples(InferenceRequest request) {
+    for (HostTensor t : request.inputs().values()) {
+      long[] shape = t.shape();
+      return shape.length == 0 ? 1 : shape[0];
+    }
+    return 0;
+  }
+
+  private InferenceResponse run(ServedModel model, InferenceRequest request, long deadlineNanos) {
     SignatureInfo sig = signature(model, request.signature());
     RequestCheck.check(model.name(), sig, request.inputs(), request.outputFilter(), maxBatch);
     Map<String, HostTensor> outputs;

@@ -59,7 +59,7 @@ public sealed interface VersionSelector {
       return new Number(v.getAsLong());
     }
     throw ServingException.notFound("Version '" + Texts.abbreviate(String.valueOf(text)) + "' of model '"
-        + Texts.abbreviate(String.valueOf(model)) + "' is not a version number (a positive integer such as 1 or "
-        + "20240101)");
+        + Texts.abbreviate(String.valueOf(model)) + "' is not a positive integer; a version is a number such as 1 "
+        + "or 20240101");
   }
 }

@@ -101,7 +101,8 @@ class ServingCoreTest {
   }
 
   private final FakeBackend backend = new FakeBackend();
-  private final ServingCore core = new ServingCore(backend, 4, Duration.ofSeconds(5));
+  private final InferenceStatistics stats = new InferenceStatistics();
+  private final ServingCore core = new ServingCore(backend, 4, Duration.ofSeconds(5), stats);
 
   private static Map<String, HostTensor> x(int rows) {
     return Map.of("x", HostTensor.ofFloats(new long[] {rows, 2}, new float[rows * 2]));
@@ -145,7 +146,7 @@ class ServingCoreTest {
     e = refused(Map.of());
     assertTrue(e.getMessage().contains("needs input 'x' (DT_FLOAT (-1, 2))"), e.getMessage());
     e = refused(Map.of("x", HostTensor.ofDoubles(new long[] {1, 2}, new double[2])));
-    assertTrue(e.getMessage().contains("expects DT_FLOAT, got DT_DOUBLE"), e.getMessage());
+    assertTrue(e.getMessage().contains("expects DT_FLOAT (FP32), got DT_DOUBLE (FP64)"), e.getMessage());
     e = refused(Map.of("x", HostTensor.ofFloats(new long[] {1, 3}, new float[3])));
     assertTrue(e.getMessage().contains("expects shape (-1, 2), got [1, 3]"), e.getMessage());
     e = refused(x(5));
@@ -210,6 +211,33 @@ class ServingCoreTest {
     assertThrows(UnsupportedOperationException.class, () -> r.inputs().clear());
     assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(ServingException.class,
         () -> new InferenceRequest("m", null, "", x(1), List.of("y", "y"))).code());
+  }
+
+  @Test
+  void everyRequestThatReachedAVersionIsCountedOnceAsSuccessOrFail() {
+    assertEquals(0, stats.snapshot("m", 2).success().count());
+    core.infer(InferenceRequest.of("m", null, "", x(2)), core.deadline());
+    core.infer(InferenceRequest.of("m", new VersionSelector.Number(1), "", x(1)), core.deadline());
+    assertThrows(ServingException.class, () -> core.infer(InferenceRequest.of("m", null, "", x(5)),
+        core.deadline()));
+    assertThrows(ServingException.class, () -> core.infer(InferenceRequest.of("m", null, "", x(3)),
+        core.deadline()));
+    assertThrows(ServingException.class, () -> core.infer(InferenceRequest.of("other", null, "", x(1)),
+        core.deadline()));
+    InferenceStatistics.Snapshot v2 = stats.snapshot("m", 2);
+    assertEquals(1, v2.success().count());
+    assertEquals(2, v2.inferenceCount(), "samples of the successful request");
+    assertEquals(2, v2.fail().count(), "the batch over the limit and TensorFlow's refusal");
+    assertTrue(v2.lastInferenceMillis() > 0);
+    assertEquals(1, stats.snapshot("m", 1).success().count());
+    assertEquals(0, stats.snapshot("other", 2).fail().count(), "an unknown model has no version to count");
+    stats.execution("m", 2, 8, 100);
+    stats.execution("m", 2, 8, 50);
+    stats.execution("m", 2, 1, 7);
+    v2 = stats.snapshot("m", 2);
+    assertEquals(3, v2.executionCount());
+    assertEquals(List.of(new InferenceStatistics.BatchStat(1, new InferenceStatistics.Timing(1, 7)),
+        new InferenceStatistics.BatchStat(8, new InferenceStatistics.Timing(2, 150))), v2.batches());
   }
 
   @Test
