@@ -1,6 +1,7 @@
 package io.aebridge.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aebridge.serve.grpc.GrpcServer;
 import io.javalin.Javalin;
 import io.aebridge.serve.ServerConfig.Limits;
 import io.javalin.http.Context;
@@ -51,6 +52,8 @@ public final class ModelServer implements AutoCloseable {
   private final byte[] openApi;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  /** The gRPC port's server; {@code null} while not started or when {@code grpcPort} is 0. */
+  private volatile GrpcServer grpc;
 
   private ModelServer(ServerConfig config) {
     this.config = config;
@@ -145,13 +148,30 @@ public final class ModelServer implements AutoCloseable {
       server.app.start();
       LOG.info("Model server listening on http://{}:{} serving {} ({})", config.host(), server.port(),
           config.modelsRoot(), config.managementEnabled() ? "management API on" : "management API off");
+      server.startGrpc();
       server.services.repository().start();
+      if (server.grpc != null) {
+        server.grpc.markServing();
+      }
       LOG.info("Models ready: {}", server.services.repository().servedModels());
       return server;
     } catch (RuntimeException e) {
       server.close();
       throw e;
     }
+  }
+
+  private void startGrpc() {
+    if (config.grpcPort() != 0) {
+      grpc = GrpcServer.start(new GrpcServer.Settings(config.host(), Math.max(0, config.grpcPort()),
+          config.limits().maxBodyBytes(), 200, config.drainTimeout()), new GrpcHostAdapter(services));
+    }
+  }
+
+  /** The bound gRPC port, or -1 when gRPC is off ({@code grpcPort} 0). */
+  public int grpcPort() {
+    GrpcServer g = grpc;
+    return g == null ? -1 : g.port();
   }
 
   private void registerServerRoutes() {
@@ -259,6 +279,10 @@ public final class ModelServer implements AutoCloseable {
       return;
     }
     LOG.info("Model server stopping: finishing in-flight requests");
+    GrpcServer g = grpc;
+    if (g != null) {
+      g.close();
+    }
     try {
       app.stop();
     } catch (RuntimeException e) {

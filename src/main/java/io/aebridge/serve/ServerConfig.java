@@ -61,6 +61,9 @@ import java.util.regex.Pattern;
  *     and its buffer, not the server's liveness
  * @param drainTimeout how long a graceful stop waits for in-flight requests
  * @param warmup whether each new version runs every signature once on zeros before it is served
+ * @param grpcPort the gRPC port (TF Serving's PredictionService, KServe V2) on the same address; 0 turns gRPC off,
+ *     -1 picks a free port. {@link #defaults}, {@link #load} and the serve command use 8500 (TF Serving's);
+ *     {@link #builder} leaves it off, so an embedded server opens one port unless told
  */
 public record ServerConfig(
     String host,
@@ -79,10 +82,13 @@ public record ServerConfig(
     Duration idleTimeout,
     Duration bodyTimeout,
     Duration drainTimeout,
-    boolean warmup) {
+    boolean warmup,
+    int grpcPort) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
+  /** TF Serving's gRPC port. */
+  public static final int DEFAULT_GRPC_PORT = 8500;
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(2);
   public static final Duration DEFAULT_SETTLE_TIME = Duration.ofSeconds(1);
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -129,6 +135,10 @@ public record ServerConfig(
     idleTimeout = positive("idleTimeout", idleTimeout, DEFAULT_IDLE_TIMEOUT);
     bodyTimeout = positive("bodyTimeout", bodyTimeout, DEFAULT_BODY_TIMEOUT);
     drainTimeout = nonNegative("drainTimeout", drainTimeout, DEFAULT_DRAIN_TIMEOUT);
+    if (grpcPort < -1 || grpcPort > 65535) {
+      throw new IllegalArgumentException("grpcPort must lie in [0, 65535] (0 = off) or be -1 (any free port), "
+          + "found " + grpcPort);
+    }
   }
 
   /** Whether {@code name} may name a model (and so a folder and a URL segment). */
@@ -138,7 +148,7 @@ public record ServerConfig(
 
   /** The defaults, serving {@code modelsRoot}. */
   public static ServerConfig defaults(Path modelsRoot) {
-    return builder(modelsRoot).build();
+    return builder(modelsRoot).grpcPort(DEFAULT_GRPC_PORT).build();
   }
 
   public static Builder builder(Path modelsRoot) {
@@ -180,8 +190,7 @@ public record ServerConfig(
         + ", limits=" + limits + ", batching=" + batching + ", ops=" + ops + ", management="
         + (managementEnabled() ? "on (token set)" : "off") + ", corsOrigins=" + corsOrigins + ", requestTimeout="
         + requestTimeout + ", idleTimeout=" + idleTimeout + ", bodyTimeout=" + bodyTimeout
-        + ", drainTimeout=" + drainTimeout + ", warmup="
-        + warmup + "]";
+        + ", drainTimeout=" + drainTimeout + ", warmup=" + warmup + ", grpcPort=" + grpcPort + "]";
   }
 
   /**
@@ -331,6 +340,7 @@ public record ServerConfig(
     private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private boolean warmup = true;
+    private int grpcPort;
 
     private Builder(Path modelsRoot) {
       this.modelsRoot = modelsRoot;
@@ -354,6 +364,7 @@ public record ServerConfig(
       bodyTimeout = c.bodyTimeout;
       drainTimeout = c.drainTimeout;
       warmup = c.warmup;
+      grpcPort = c.grpcPort;
     }
 
     public Builder host(String v) { host = v; return this; }
@@ -373,11 +384,12 @@ public record ServerConfig(
     public Builder bodyTimeout(Duration v) { bodyTimeout = v; return this; }
     public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
     public Builder warmup(boolean v) { warmup = v; return this; }
+    public Builder grpcPort(int v) { grpcPort = v; return this; }
 
     public ServerConfig build() {
       return new ServerConfig(host, port, modelsRoot, pollInterval, settleTime, versionPolicy, models, limits,
           batching, ops, managementToken, corsOrigins, requestTimeout, idleTimeout, bodyTimeout, drainTimeout,
-          warmup);
+          warmup, grpcPort);
     }
   }
 
@@ -433,7 +445,8 @@ public record ServerConfig(
   record FileForm(String host, Integer port, String modelsRoot, Duration pollInterval, Duration settleTime,
       VersionPolicy versionPolicy, Map<String, ModelForm> models, LimitsForm limits, BatchingForm batching,
       OpsForm ops, String managementToken, String managementTokenFile, List<String> corsOrigins,
-      Duration requestTimeout, Duration idleTimeout, Duration bodyTimeout, Duration drainTimeout, Boolean warmup) {}
+      Duration requestTimeout, Duration idleTimeout, Duration bodyTimeout, Duration drainTimeout, Boolean warmup,
+      Integer grpcPort) {}
 
   record LimitsForm(SizeText maxBodyBytes, Integer maxBatch, SizeText maxUploadBytes, SizeText maxUnpackedBytes,
       Integer maxZipEntries, Long maxImagePixels) {
@@ -526,6 +539,7 @@ public record ServerConfig(
     b.bodyTimeout(or(f.bodyTimeout(), DEFAULT_BODY_TIMEOUT));
     b.drainTimeout(or(f.drainTimeout(), DEFAULT_DRAIN_TIMEOUT));
     b.warmup(or(f.warmup(), true));
+    b.grpcPort(or(f.grpcPort(), DEFAULT_GRPC_PORT));
     return b.build();
   }
 
@@ -612,7 +626,7 @@ public record ServerConfig(
 
   /**
    * This config with {@code AEBRIDGE_*} variables of {@code env} applied: {@code AEBRIDGE_HOST},
-   * {@code AEBRIDGE_PORT}, {@code AEBRIDGE_MODELS}, {@code AEBRIDGE_POLL_INTERVAL}, {@code AEBRIDGE_VERSION_POLICY},
+   * {@code AEBRIDGE_PORT}, {@code AEBRIDGE_GRPC_PORT}, {@code AEBRIDGE_MODELS}, {@code AEBRIDGE_POLL_INTERVAL}, {@code AEBRIDGE_VERSION_POLICY},
    * {@code AEBRIDGE_TOKEN}, {@code AEBRIDGE_MAX_BODY_BYTES}, {@code AEBRIDGE_MAX_BATCH}, {@code AEBRIDGE_BATCHING}
    * (on/off), {@code AEBRIDGE_BATCH_MAX_SIZE}, {@code AEBRIDGE_BATCH_DELAY_MICROS}, {@code AEBRIDGE_BATCH_QUEUE},
    * {@code AEBRIDGE_REQUEST_TIMEOUT}, {@code AEBRIDGE_CORS_ORIGINS} (comma-separated), {@code AEBRIDGE_OPS_ENFORCE}.
@@ -622,6 +636,7 @@ public record ServerConfig(
     try {
       ifSet(env, "AEBRIDGE_HOST", b::host);
       ifSet(env, "AEBRIDGE_PORT", v -> b.port(Integer.parseInt(v)));
+      ifSet(env, "AEBRIDGE_GRPC_PORT", v -> b.grpcPort(Integer.parseInt(v)));
       ifSet(env, "AEBRIDGE_MODELS", v -> b.modelsRoot(Path.of(v)));
       ifSet(env, "AEBRIDGE_POLL_INTERVAL", v -> b.pollInterval(parseDuration("AEBRIDGE_POLL_INTERVAL", v)));
       ifSet(env, "AEBRIDGE_VERSION_POLICY", v -> b.versionPolicy(VersionPolicy.parse(v)));
