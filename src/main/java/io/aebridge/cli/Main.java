@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "aebridge", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
     versionProvider = Main.Version.class,
     subcommands = {QuickstartCommand.class, TrainCommand.class, EvaluateCommand.class, InspectCommand.class,
-        ServeCommand.class, GoldensCommand.class, QualityCommand.class,
+        ServeCommand.class, TfServingCommand.class, GoldensCommand.class, QualityCommand.class,
         CommandLine.HelpCommand.class},
     description = {
         "AE Bridge: train autoencoders with TensorFlow Java, move SavedModels between Python and Java, serve them.",

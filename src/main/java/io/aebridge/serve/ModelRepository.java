@@ -194,7 +194,7 @@ public final class ModelRepository implements AutoCloseable {
         try {
           sync(name, onDisk.contains(name) && !disabled.contains(name));
         } catch (IOException | UncheckedIOException e) {
-          LOG.warn("Cannot read model folder {}: {}", root.resolve(name), e.toString());
+          LOG.warn("Cannot read model folder {}: {}", config.modelDir(name), e.toString());
         }
       }
     }
@@ -202,13 +202,19 @@ public final class ModelRepository implements AutoCloseable {
 
   private List<String> modelFolders() throws IOException {
     List<String> names = new ArrayList<>();
-    if (!Files.isDirectory(root)) {
+    // Models given their own folder (TF Serving's model config list) are served from there, wherever it is.
+    config.models().forEach((name, settings) -> {
+      if (settings.basePath() != null && Files.isDirectory(settings.basePath())) {
+        names.add(name);
+      }
+    });
+    if (root == null || !Files.isDirectory(root)) {
       return names;
     }
     try (Stream<Path> children = Files.list(root)) {
       for (Path child : (Iterable<Path>) children::iterator) {
         String name = child.getFileName().toString();
-        if (ServerConfig.validModelName(name) && Files.isDirectory(child)) {
+        if (ServerConfig.validModelName(name) && Files.isDirectory(child) && !names.contains(name)) {
           names.add(name);
         }
       }
@@ -218,7 +224,7 @@ public final class ModelRepository implements AutoCloseable {
 
   private void sync(String name, boolean present) throws IOException {
     Entry entry = models.computeIfAbsent(name, Entry::new);
-    Path dir = root.resolve(name);
+    Path dir = config.modelDir(name);
     List<Long> onDisk = present ? ModelLayout.versions(dir) : List.of();
     entry.lastSeen.keySet().retainAll(onDisk);
     entry.unsettled.clear();
@@ -293,7 +299,7 @@ public final class ModelRepository implements AutoCloseable {
     LoadedModel model = null;
     try {
       ops.check(dir);
-      model = LoadedModel.load(dir);
+      model = LoadedModel.load(dir, config.sessionThreads().intraOp(), config.sessionThreads().interOp());
       Servable servable = new Servable(entry.name, version, model, () -> slot.state = VersionStatus.State.END);
       if (config.warmup()) {
         warmUp(servable);
@@ -602,8 +608,14 @@ public final class ModelRepository implements AutoCloseable {
     return loads.get();
   }
 
+  /** The models root; {@code null} when the server serves only models given their own folder. */
   public Path root() {
     return root;
+  }
+
+  /** The folder of {@code model}'s versions ({@link ServerConfig#modelDir}); {@code null} when it has none. */
+  public Path modelDir(String model) {
+    return config.modelDir(model);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -616,7 +628,8 @@ public final class ModelRepository implements AutoCloseable {
    * @throws ApiException NOT_FOUND when there is no such model folder
    */
   public List<VersionStatus> load(String model) {
-    if (!ServerConfig.validModelName(model) || !Files.isDirectory(root.resolve(model))) {
+    Path dir = ServerConfig.validModelName(model) ? config.modelDir(model) : null;
+    if (dir == null || !Files.isDirectory(dir)) {
       throw ApiException.notFound("No model folder '" + model + "' under the models root; models are "
           + knownModels());
     }
@@ -646,7 +659,7 @@ public final class ModelRepository implements AutoCloseable {
    */
   public List<VersionStatus> install(String model, long version) {
     synchronized (scanLock) {
-      Fingerprint fp = fingerprint(root.resolve(model).resolve(Long.toString(version)));
+      Fingerprint fp = fingerprint(config.modelDir(model).resolve(Long.toString(version)));
       if (fp != null) {
         models.computeIfAbsent(model, Entry::new).lastSeen.put(version, fp);
       }

@@ -137,6 +137,11 @@ public final class ModelServer implements AutoCloseable {
         .handle(ctx -> ctx.contentType("application/json").result(openApi));
     routes.get("/metrics").summary("Prometheus metrics (text format)").response(null, "text/plain")
         .handle(ctx -> ctx.contentType(ServerMetrics.CONTENT_TYPE).result(services.metrics().scrape()));
+    if (config.metricsPath() != null && !config.metricsPath().equals("/metrics")) {
+      routes.get(config.metricsPath()).summary("Prometheus metrics at the configured path (same as /metrics)")
+          .response(null, "text/plain")
+          .handle(ctx -> ctx.contentType(ServerMetrics.CONTENT_TYPE).result(services.metrics().scrape()));
+    }
     routes.get("/").tag("web").summary("The web page: models, draw or upload a digit, see its reconstruction")
         .response(null, "text/html").handle(ctx -> resource(ctx, "index.html", "text/html; charset=utf-8"));
     routes.get("/ui/{file}").tag("web").summary("Script and style files of the web page")

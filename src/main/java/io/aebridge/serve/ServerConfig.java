@@ -46,6 +46,9 @@ import java.util.regex.Pattern;
  * @param idleTimeout how long a connection may stay silent (slow clients are cut off)
  * @param drainTimeout how long a graceful stop waits for in-flight requests
  * @param warmup whether each new version runs every signature once on zeros before it is served
+ * @param metricsPath a second path serving {@code /metrics} (TF Serving's {@code --monitoring_config_file} names
+ *     one); {@code null} for none
+ * @param sessionThreads TensorFlow's thread pools of each loaded model
  */
 public record ServerConfig(
     String host,
@@ -63,7 +66,9 @@ public record ServerConfig(
     Duration requestTimeout,
     Duration idleTimeout,
     Duration drainTimeout,
-    boolean warmup) {
+    boolean warmup,
+    String metricsPath,
+    SessionThreads sessionThreads) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -82,13 +87,15 @@ public record ServerConfig(
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must lie in [0, 65535], found " + port);
     }
-    if (modelsRoot == null) {
-      throw new IllegalArgumentException("modelsRoot is required (the folder holding <model>/<version>/)");
+    models = models == null ? Map.of() : Map.copyOf(models);
+    // Without a root the server serves exactly the models given their own folder (TF Serving's model config list).
+    if (modelsRoot == null && models.values().stream().noneMatch(m -> m.basePath() != null)) {
+      throw new IllegalArgumentException("modelsRoot is required (the folder holding <model>/<version>/) unless "
+          + "models name their own basePath");
     }
     pollInterval = nonNegative("pollInterval", pollInterval, DEFAULT_POLL_INTERVAL);
     settleTime = nonNegative("settleTime", settleTime, DEFAULT_SETTLE_TIME);
     versionPolicy = versionPolicy == null ? VersionPolicy.latest() : versionPolicy;
-    models = models == null ? Map.of() : Map.copyOf(models);
     for (String name : models.keySet()) {
       if (!validModelName(name)) {
         throw new IllegalArgumentException("models: '" + name + "' is not a model name ([A-Za-z0-9._-], 1–100 "
@@ -111,6 +118,23 @@ public record ServerConfig(
     requestTimeout = positive("requestTimeout", requestTimeout, DEFAULT_REQUEST_TIMEOUT);
     idleTimeout = positive("idleTimeout", idleTimeout, DEFAULT_IDLE_TIMEOUT);
     drainTimeout = nonNegative("drainTimeout", drainTimeout, DEFAULT_DRAIN_TIMEOUT);
+    if (metricsPath != null && !metricsPath.matches("/[A-Za-z0-9._~/-]*")) {
+      throw new IllegalArgumentException("metricsPath must be an absolute URL path like /monitoring/prometheus/"
+          + "metrics, found '" + metricsPath + "'");
+    }
+    sessionThreads = sessionThreads == null ? SessionThreads.AUTO : sessionThreads;
+  }
+
+  /**
+   * The folder holding {@code model}'s versions: its own {@code basePath} when it has one, else
+   * {@code <modelsRoot>/<model>}; {@code null} when neither exists.
+   */
+  public Path modelDir(String model) {
+    ModelSettings s = models.get(model);
+    if (s != null && s.basePath() != null) {
+      return s.basePath();
+    }
+    return modelsRoot == null ? null : modelsRoot.resolve(model);
   }
 
   /** Whether {@code name} may name a model (and so a folder and a URL segment). */
@@ -162,7 +186,7 @@ public record ServerConfig(
         + ", limits=" + limits + ", batching=" + batching + ", ops=" + ops + ", management="
         + (managementEnabled() ? "on (token set)" : "off") + ", corsOrigins=" + corsOrigins + ", requestTimeout="
         + requestTimeout + ", idleTimeout=" + idleTimeout + ", drainTimeout=" + drainTimeout + ", warmup="
-        + warmup + "]";
+        + warmup + ", metricsPath=" + metricsPath + ", sessionThreads=" + sessionThreads + "]";
   }
 
   /**
@@ -272,13 +296,38 @@ public record ServerConfig(
   }
 
   /**
+   * TensorFlow's thread pools for each loaded model's session ({@code ConfigProto}'s
+   * {@code intra_op_parallelism_threads} and {@code inter_op_parallelism_threads}); 0 lets TensorFlow size them
+   * from the cores.
+   *
+   * @param intraOp threads one op may use
+   * @param interOp ops that may run at once
+   */
+  public record SessionThreads(int intraOp, int interOp) {
+    public static final SessionThreads AUTO = new SessionThreads(0, 0);
+
+    public SessionThreads {
+      if (intraOp < 0 || interOp < 0) {
+        throw new IllegalArgumentException("sessionThreads must not be negative (0 = TensorFlow's choice), found "
+            + "intraOp " + intraOp + ", interOp " + interOp);
+      }
+    }
+  }
+
+  /**
    * Settings of one model.
    *
    * @param versionPolicy its version policy, or {@code null} for the server's
    * @param labels TF Serving version labels: label → version
    * @param batching its batching, or {@code null} for the server's
+   * @param basePath the folder holding its versions, or {@code null} for {@code <modelsRoot>/<name>}
    */
-  public record ModelSettings(VersionPolicy versionPolicy, Map<String, Long> labels, Batching batching) {
+  public record ModelSettings(VersionPolicy versionPolicy, Map<String, Long> labels, Batching batching,
+      Path basePath) {
+    public ModelSettings(VersionPolicy versionPolicy, Map<String, Long> labels, Batching batching) {
+      this(versionPolicy, labels, batching, null);
+    }
+
     public ModelSettings {
       labels = labels == null ? Map.of() : Map.copyOf(labels);
       labels.forEach((label, version) -> {
@@ -311,6 +360,8 @@ public record ServerConfig(
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private boolean warmup = true;
+    private String metricsPath;
+    private SessionThreads sessionThreads = SessionThreads.AUTO;
 
     private Builder(Path modelsRoot) {
       this.modelsRoot = modelsRoot;
@@ -333,6 +384,8 @@ public record ServerConfig(
       idleTimeout = c.idleTimeout;
       drainTimeout = c.drainTimeout;
       warmup = c.warmup;
+      metricsPath = c.metricsPath;
+      sessionThreads = c.sessionThreads;
     }
 
     public Builder host(String v) { host = v; return this; }
@@ -351,10 +404,13 @@ public record ServerConfig(
     public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
     public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
     public Builder warmup(boolean v) { warmup = v; return this; }
+    public Builder metricsPath(String v) { metricsPath = v; return this; }
+    public Builder sessionThreads(SessionThreads v) { sessionThreads = v; return this; }
 
     public ServerConfig build() {
       return new ServerConfig(host, port, modelsRoot, pollInterval, settleTime, versionPolicy, models, limits,
-          batching, ops, managementToken, corsOrigins, requestTimeout, idleTimeout, drainTimeout, warmup);
+          batching, ops, managementToken, corsOrigins, requestTimeout, idleTimeout, drainTimeout, warmup,
+          metricsPath, sessionThreads);
     }
   }
 
@@ -363,13 +419,14 @@ public record ServerConfig(
 
   private static final Set<String> TOP_FIELDS = Set.of("host", "port", "modelsRoot", "pollInterval", "settleTime",
       "versionPolicy", "models", "limits", "batching", "ops", "managementToken", "managementTokenFile",
-      "corsOrigins", "requestTimeout", "idleTimeout", "drainTimeout", "warmup");
+      "corsOrigins", "requestTimeout", "idleTimeout", "drainTimeout", "warmup", "metricsPath", "sessionThreads");
   private static final Set<String> LIMIT_FIELDS = Set.of("maxBodyBytes", "maxBatch", "maxUploadBytes",
       "maxUnpackedBytes", "maxZipEntries", "maxImagePixels");
   private static final Set<String> BATCHING_FIELDS = Set.of("enabled", "maxBatchSize", "maxDelayMicros",
       "maxQueuedRequests", "threads");
   private static final Set<String> OPS_FIELDS = Set.of("enforce", "extraAllowed", "denied");
-  private static final Set<String> MODEL_FIELDS = Set.of("versionPolicy", "labels", "batching");
+  private static final Set<String> MODEL_FIELDS = Set.of("versionPolicy", "labels", "batching", "basePath");
+  private static final Set<String> THREAD_FIELDS = Set.of("intraOp", "interOp");
 
   /**
    * Reads a config file: YAML when the name ends in {@code .yaml}/{@code .yml}, JSON otherwise. Relative paths in
@@ -460,7 +517,8 @@ public record ServerConfig(
         }
         b.model(e.getKey(), new ModelSettings(
             s.has("versionPolicy") ? versionPolicy(p + "versionPolicy", s.get("versionPolicy")) : null, labels,
-            s.has("batching") ? batching(p + "batching", s.get("batching"), serverBatching) : null));
+            s.has("batching") ? batching(p + "batching", s.get("batching"), serverBatching) : null,
+            s.has("basePath") ? Path.of(text(s, "basePath", "")) : null));
       }
     }
     if (root.has("managementToken") && root.has("managementTokenFile")) {
@@ -491,6 +549,15 @@ public record ServerConfig(
     }
     if (root.has("warmup")) {
       b.warmup(bool(root, "warmup", ""));
+    }
+    if (root.has("metricsPath")) {
+      b.metricsPath(text(root, "metricsPath", null));
+    }
+    if (root.has("sessionThreads")) {
+      JsonNode t = object("sessionThreads", root.get("sessionThreads"));
+      checkFields("sessionThreads.", t, THREAD_FIELDS);
+      b.sessionThreads(new SessionThreads(t.has("intraOp") ? (int) number("sessionThreads.intraOp", t.get("intraOp"))
+          : 0, t.has("interOp") ? (int) number("sessionThreads.interOp", t.get("interOp")) : 0));
     }
     return b.build();
   }
