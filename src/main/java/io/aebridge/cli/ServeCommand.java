@@ -59,6 +59,7 @@ final class ServeCommand implements Callable<Integer> {
       b.host(host);
     }
     ServerConfig cfg = b.build();
+    NativePreload.start();
     ModelServer server = ModelServer.start(cfg);
     server.closeOnShutdown();
     System.out.println("Serving " + ModelLayout.modelNames(cfg.modelsRoot()) + " from " + cfg.modelsRoot()

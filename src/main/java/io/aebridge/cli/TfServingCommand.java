@@ -143,6 +143,7 @@ final class TfServingCommand implements Callable<Integer> {
   /** Starts the server these flags describe; it stops on SIGTERM/Ctrl-C. */
   ModelServer start(Map<String, String> env) throws Exception {
     ServerConfig cfg = toServerConfig(env);
+    NativePreload.start();
     ModelServer server = ModelServer.start(cfg);
     server.closeOnShutdown();
     List<String> models = new ArrayList<>(cfg.models().keySet());
