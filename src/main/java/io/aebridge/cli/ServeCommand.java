@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
         "Examples:",
         "  aebridge serve",
         "  aebridge serve --models saved-models --port 8080",
+        "  aebridge serve --grpc-port 0                     # HTTP only",
         "  aebridge serve --config server/aebridge-server.json"})
 final class ServeCommand implements Callable<Integer> {
   @Option(names = "--models", paramLabel = "DIR", description = "Models root. Default: saved-models (or the config's).")
@@ -29,6 +30,10 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", paramLabel = "N", description = "Port (0 = any free one). Default: "
       + ServerConfig.DEFAULT_PORT + ".")
   Integer port;
+
+  @Option(names = "--grpc-port", paramLabel = "N", description = "gRPC port (TF Serving PredictionService, KServe "
+      + "V2) on the same address; 0 = off, -1 = any free one. Default: " + ServerConfig.DEFAULT_GRPC_PORT + ".")
+  Integer grpcPort;
 
   @Option(names = "--host", paramLabel = "ADDRESS", description = "Address to bind. Default: "
       + ServerConfig.DEFAULT_HOST + " (this machine only).")
@@ -39,13 +44,19 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ModelServer server = start(models, port, host, config);
+    ModelServer server = start(models, port, grpcPort, host, config);
     server.awaitStop();
     return 0;
   }
 
   /** Starts a server with config file → environment → flag precedence; it stops on SIGTERM/Ctrl-C. */
   static ModelServer start(Path models, Integer port, String host, Path configFile) throws Exception {
+    return start(models, port, null, host, configFile);
+  }
+
+  /** As {@link #start(Path, Integer, String, Path)}, with the gRPC port ({@code null}: config's). */
+  static ModelServer start(Path models, Integer port, Integer grpcPort, String host, Path configFile)
+      throws Exception {
     Path root = models == null ? Path.of("saved-models") : models;
     ServerConfig base = configFile == null ? ServerConfig.defaults(root) : ServerConfig.load(configFile);
     ServerConfig.Builder b = base.withEnvironment(System.getenv()).toBuilder();
@@ -58,12 +69,16 @@ final class ServeCommand implements Callable<Integer> {
     if (host != null) {
       b.host(host);
     }
+    if (grpcPort != null) {
+      b.grpcPort(grpcPort);
+    }
     ServerConfig cfg = b.build();
     NativePreload.start();
     ModelServer server = ModelServer.start(cfg);
     server.closeOnShutdown();
     System.out.println("Serving " + ModelLayout.modelNames(cfg.modelsRoot()) + " from " + cfg.modelsRoot()
-        + " at " + server.baseUrl() + "  (web page: " + server.baseUrl() + "/ ; Ctrl-C stops)");
+        + " at " + server.baseUrl() + "  (web page: " + server.baseUrl() + "/ ; "
+        + (server.grpcPort() < 0 ? "gRPC off" : "gRPC on port " + server.grpcPort()) + "; Ctrl-C stops)");
     return server;
   }
 }

@@ -44,11 +44,8 @@ import picocli.CommandLine.Unmatched;
 final class TfServingCommand implements Callable<Integer> {
   /** TF Serving's default gRPC port. */
   static final int DEFAULT_GRPC_PORT = 8500;
-  /**
-   * Whether this build serves gRPC. The gRPC server lands with the gRPC lane's {@code ServerConfig.grpcPort}; then
-   * this becomes true and {@link #toServerConfig} sets {@code grpcPort(port)} (the one line marked below).
-   */
-  static final boolean GRPC_AVAILABLE = false;
+  /** Whether this build serves gRPC (TF Serving's PredictionService and ModelService, KServe V2). */
+  static final boolean GRPC_AVAILABLE = true;
 
   /** The flags tensorflow_model_server has that this command does not take (so the refusal can say which). */
   static final Set<String> OTHER_TF_SERVING_FLAGS = Set.of("--grpc_socket_path", "--rest_api_num_threads",
@@ -147,8 +144,9 @@ final class TfServingCommand implements Callable<Integer> {
     ModelServer server = ModelServer.start(cfg);
     server.closeOnShutdown();
     List<String> models = new ArrayList<>(cfg.models().keySet());
-    System.out.println("Serving " + models + " (" + describe(cfg) + ") REST at " + server.baseUrl()
-        + (GRPC_AVAILABLE && port != 0 ? ", gRPC at port " + port : "") + "  (Ctrl-C or SIGTERM stops)");
+    System.out.println("Serving " + models + " (" + describe(cfg) + "): "
+        + (server.port() == ServerConfig.HTTP_OFF ? "no REST" : "REST at " + server.baseUrl()) + ", "
+        + (server.grpcPort() < 0 ? "no gRPC" : "gRPC on port " + server.grpcPort()) + "  (Ctrl-C or SIGTERM stops)");
     return server;
   }
 
@@ -211,8 +209,8 @@ final class TfServingCommand implements Callable<Integer> {
     b.modelsRoot(null);
     String host = env.get("AEBRIDGE_HOST");
     b.host(host == null || host.isBlank() ? "0.0.0.0" : host.trim());
-    b.port(restApiPort);
-    // if (GRPC_AVAILABLE) b.grpcPort(port);   <- the one line to wire once ServerConfig has grpcPort
+    b.port(restApiPort == 0 ? ServerConfig.HTTP_OFF : restApiPort);
+    b.grpcPort(port);
     b.pollInterval(Duration.ofSeconds(fileSystemPollSeconds));
     b.batching(batching);
     b.requestTimeout(Duration.ofMillis(restApiTimeoutMs));

@@ -1,6 +1,9 @@
 package io.aebridge.load;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
@@ -46,6 +49,153 @@ public final class HostTensor {
 
   public static HostTensor ofLongs(long[] shape, long[] values) {
     return new HostTensor(DataType.DT_INT64, shape, Objects.requireNonNull(values), values.length);
+  }
+
+  /** The dtypes this class holds, for messages. */
+  public static final String SUPPORTED = "DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64";
+
+  /**
+   * A tensor of {@code dtype} over {@code array}, which must be that dtype's array type (not copied).
+   *
+   * @throws IllegalArgumentException for a dtype this class does not hold or an array of another type
+   */
+  public static HostTensor of(DataType dtype, long[] shape, Object array) {
+    return switch (dtype) {
+      case DT_FLOAT -> ofFloats(shape, cast(array, float[].class, dtype));
+      case DT_DOUBLE -> ofDoubles(shape, cast(array, double[].class, dtype));
+      case DT_INT32 -> ofInts(shape, cast(array, int[].class, dtype));
+      case DT_INT64 -> ofLongs(shape, cast(array, long[].class, dtype));
+      default -> throw unsupported(dtype);
+    };
+  }
+
+  private static <T> T cast(Object array, Class<T> type, DataType dtype) {
+    if (!type.isInstance(array)) {
+      throw new IllegalArgumentException(dtype + " needs a " + type.getSimpleName() + ", found "
+          + (array == null ? "null" : array.getClass().getSimpleName()));
+    }
+    return type.cast(array);
+  }
+
+  private static IllegalArgumentException unsupported(DataType dtype) {
+    return new IllegalArgumentException("Dtype " + dtype + " is not supported; supported: " + SUPPORTED);
+  }
+
+  /** A new zero-filled array of {@code n} values of {@code dtype}. */
+  private static Object newArray(DataType dtype, int n) {
+    return switch (dtype) {
+      case DT_FLOAT -> new float[n];
+      case DT_DOUBLE -> new double[n];
+      case DT_INT32 -> new int[n];
+      case DT_INT64 -> new long[n];
+      default -> throw unsupported(dtype);
+    };
+  }
+
+  /** Bytes per value of {@code dtype}: 4 or 8. */
+  public static int byteSize(DataType dtype) {
+    return switch (dtype) {
+      case DT_FLOAT, DT_INT32 -> 4;
+      case DT_DOUBLE, DT_INT64 -> 8;
+      default -> throw unsupported(dtype);
+    };
+  }
+
+  /**
+   * Reads {@code dtype} values in little-endian order from {@code bytes} (its remaining bytes, which must be exactly
+   * {@code shape}'s element count times {@link #byteSize}); the buffer's position is left unchanged.
+   *
+   * @throws IllegalArgumentException when the byte count does not match the shape, or for an unsupported dtype
+   */
+  public static HostTensor fromLittleEndian(DataType dtype, long[] shape, ByteBuffer bytes) {
+    long n = elementCount(shape);
+    int size = byteSize(dtype);
+    if (n * size != bytes.remaining()) {
+      throw new IllegalArgumentException("Shape " + Arrays.toString(shape) + " of " + dtype + " needs " + n * size
+          + " bytes, found " + bytes.remaining());
+    }
+    ByteBuffer le = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
+    Object out = newArray(dtype, (int) n);
+    switch (dtype) {
+      case DT_FLOAT -> le.asFloatBuffer().get((float[]) out);
+      case DT_DOUBLE -> le.asDoubleBuffer().get((double[]) out);
+      case DT_INT32 -> le.asIntBuffer().get((int[]) out);
+      case DT_INT64 -> le.asLongBuffer().get((long[]) out);
+      default -> throw unsupported(dtype);
+    }
+    return of(dtype, shape, out);
+  }
+
+  /** The values in row-major order as little-endian bytes (what tensor_content and V2 binary data carry). */
+  public byte[] toLittleEndian() {
+    int n = (int) elementCount();
+    ByteBuffer le = ByteBuffer.allocate(n * byteSize(dtype)).order(ByteOrder.LITTLE_ENDIAN);
+    switch (dtype) {
+      case DT_FLOAT -> le.asFloatBuffer().put((float[]) data);
+      case DT_DOUBLE -> le.asDoubleBuffer().put((double[]) data);
+      case DT_INT32 -> le.asIntBuffer().put((int[]) data);
+      case DT_INT64 -> le.asLongBuffer().put((long[]) data);
+      default -> throw unsupported(dtype);
+    }
+    return le.array();
+  }
+
+  /**
+   * Stacks {@code parts} along dimension 0: all of one dtype, each of rank ≥ 1, with equal non-batch dimensions.
+   *
+   * @throws IllegalArgumentException when they disagree
+   */
+  public static HostTensor concat(List<HostTensor> parts) {
+    if (parts.isEmpty()) {
+      throw new IllegalArgumentException("Nothing to concatenate");
+    }
+    HostTensor first = parts.get(0);
+    long[] shape = first.shape();
+    if (shape.length == 0) {
+      throw new IllegalArgumentException("Cannot concatenate scalars");
+    }
+    long rows = 0;
+    long total = 0;
+    for (HostTensor t : parts) {
+      if (t.dtype != first.dtype || t.shape.length != shape.length
+          || !Arrays.equals(t.shape, 1, t.shape.length, shape, 1, shape.length)) {
+        throw new IllegalArgumentException("Cannot concatenate " + t + " with " + first);
+      }
+      rows += t.shape[0];
+      total += t.elementCount();
+    }
+    shape[0] = rows;
+    Object out = newArray(first.dtype, Math.toIntExact(total));
+    int offset = 0;
+    for (HostTensor t : parts) {
+      int n = (int) t.elementCount();
+      System.arraycopy(t.data, 0, out, offset, n);
+      offset += n;
+    }
+    return of(first.dtype, shape, out);
+  }
+
+  /**
+   * Rows {@code [from, from + count)} along dimension 0, as a copy.
+   *
+   * @throws IndexOutOfBoundsException when they are not all inside this tensor
+   */
+  public HostTensor rows(int from, int count) {
+    if (shape.length == 0 || from < 0 || count < 0 || from + (long) count > shape[0]) {
+      throw new IndexOutOfBoundsException("Rows [" + from + ", " + (from + (long) count) + ") of " + this);
+    }
+    long rowSize = shape[0] == 0 ? 0 : elementCount() / shape[0];
+    long[] out = shape.clone();
+    out[0] = count;
+    int n = (int) (rowSize * count);
+    Object values = newArray(dtype, n);
+    System.arraycopy(data, (int) (rowSize * from), values, 0, n);
+    return of(dtype, out, values);
+  }
+
+  /** The same values under another shape with as many elements (the array is shared). */
+  public HostTensor reshape(long[] newShape) {
+    return of(dtype, newShape, data);
   }
 
   /** Whether {@code dtype} can be held (and so fed or fetched) by this class. */
@@ -98,8 +248,10 @@ public final class HostTensor {
       return d[i];
     } else if (data instanceof int[] n) {
       return n[i];
+    } else if (data instanceof long[] l) {
+      return l[i];
     }
-    return ((long[]) data)[i];
+    throw unsupported(dtype);
   }
 
   /** The raw array: {@code float[]}, {@code double[]}, {@code int[]} or {@code long[]} by dtype. */
@@ -129,7 +281,7 @@ public final class HostTensor {
         }
         yield ofLongs(shape, out);
       }
-      default -> throw new IllegalArgumentException("Cannot convert " + dtype + " to " + target);
+      default -> throw unsupported(target);
     };
   }
 
@@ -141,7 +293,7 @@ public final class HostTensor {
       case DT_DOUBLE -> TFloat64.tensorOf(s, DataBuffers.of((double[]) data, true, false));
       case DT_INT32 -> TInt32.tensorOf(s, DataBuffers.of((int[]) data, true, false));
       case DT_INT64 -> TInt64.tensorOf(s, DataBuffers.of((long[]) data, true, false));
-      default -> throw new IllegalStateException("Unsupported dtype " + dtype);
+      default -> throw unsupported(dtype);
     };
   }
 
@@ -170,8 +322,7 @@ public final class HostTensor {
         ((TInt64) tensor).copyTo(DataBuffers.of(out, false, false));
         yield ofLongs(shape, out);
       }
-      default -> throw new IllegalArgumentException(
-          "Output dtype " + tensor.dataType() + " is not supported; supported: DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64");
+      default -> throw unsupported(tensor.dataType());
     };
   }
 

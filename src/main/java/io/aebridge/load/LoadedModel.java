@@ -140,29 +140,12 @@ public final class LoadedModel implements AutoCloseable {
    */
   public Map<String, HostTensor> run(String key, Map<String, HostTensor> inputs) {
     SignatureInfo info = signature(key);
-    for (String name : inputs.keySet()) {
-      if (info.inputs().stream().noneMatch(t -> t.key().equals(name))) {
-        throw new InvalidInputException("Signature '" + key + "' has no input '" + name + "'; expected inputs "
-            + info.inputs().stream().map(TensorSpec::key).toList());
-      }
-    }
+    info.checkInputs(inputs);
     List<Tensor> fed = new ArrayList<>();
     try {
       Map<String, Tensor> feeds = new LinkedHashMap<>();
       for (TensorSpec spec : info.inputs()) {
         HostTensor value = inputs.get(spec.key());
-        if (value == null) {
-          throw new InvalidInputException("Signature '" + key + "' needs input '" + spec.key() + "' (" + spec.dtype()
-              + " " + spec.shapeText() + "); got " + inputs.keySet());
-        }
-        if (value.dtype() != spec.dtype()) {
-          throw new InvalidInputException("Input '" + spec.key() + "' of signature '" + key + "' expects "
-              + spec.dtype() + ", got " + value.dtype());
-        }
-        if (!spec.accepts(value.shape())) {
-          throw new InvalidInputException("Input '" + spec.key() + "' of signature '" + key + "' expects shape "
-              + spec.shapeText() + ", got " + java.util.Arrays.toString(value.shape()));
-        }
         Tensor t = value.toTensor();
         fed.add(t);
         feeds.put(spec.key(), t);
@@ -223,14 +206,7 @@ public final class LoadedModel implements AutoCloseable {
       throw new IllegalArgumentException("Jacobian needs an output with fixed per-sample dimensions; '" + key
           + "' has " + out);
     }
-    if (input.dtype() != DataType.DT_FLOAT) {
-      throw new InvalidInputException("Input '" + in.key() + "' of signature '" + key + "' expects " + in.dtype()
-          + ", got " + input.dtype());
-    }
-    if (!in.accepts(input.shape())) {
-      throw new InvalidInputException("Input '" + in.key() + "' of signature '" + key + "' expects shape "
-          + in.shapeText() + ", got " + Arrays.toString(input.shape()));
-    }
+    info.checkInputs(Map.of(in.key(), input));
     long units = Arrays.stream(out.shape()).skip(1).reduce(1, Math::multiplyExact);
     JacobianOps ops = jacobianOps(key, in, out, Math.toIntExact(units));
     int samples = Math.toIntExact(input.shape()[0]);

@@ -1,6 +1,7 @@
 package io.aebridge.load;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -47,6 +48,55 @@ public record SignatureInfo(String key, String methodName, List<TensorSpec> inpu
     return inputs.stream().filter(t -> t.key().equals(name)).findFirst().orElseThrow(() ->
         new IllegalArgumentException("Signature '" + key + "' has no input '" + name + "'; inputs are "
             + inputs.stream().map(TensorSpec::key).toList()));
+  }
+
+  /**
+   * Checks {@code inputs} against this signature: every input present and no other, each of the declared dtype and
+   * of a shape the declared one accepts. The one check of a feed; the server's core adds its limits on top.
+   *
+   * @throws InvalidInputException naming what was expected and what came
+   */
+  public void checkInputs(Map<String, HostTensor> feed) {
+    for (String name : feed.keySet()) {
+      if (feed.get(name) == null || findInput(name) == null) {
+        throw new InvalidInputException("Signature '" + key + "' has no input '" + name + "'; its inputs are "
+            + inputNames());
+      }
+    }
+    for (TensorSpec spec : inputs) {
+      HostTensor t = feed.get(spec.key());
+      if (t == null) {
+        throw new InvalidInputException("Signature '" + key + "' needs input '" + spec.key() + "' (" + spec.dtype()
+            + " " + spec.shapeText() + "); got " + feed.keySet());
+      }
+      if (t.dtype() != spec.dtype()) {
+        throw new InvalidInputException("Input '" + spec.key() + "' of signature '" + key + "' expects "
+            + spec.dtype() + ", got " + t.dtype());
+      }
+      if (!spec.accepts(t.shape())) {
+        throw new InvalidInputException("Input '" + spec.key() + "' of signature '" + key + "' expects shape "
+            + spec.shapeText() + ", got " + Arrays.toString(t.shape()));
+      }
+    }
+  }
+
+  /** The input keys, sorted. */
+  public List<String> inputNames() {
+    return inputs.stream().map(TensorSpec::key).toList();
+  }
+
+  /** The output keys, sorted. */
+  public List<String> outputNames() {
+    return outputs.stream().map(TensorSpec::key).toList();
+  }
+
+  private TensorSpec findInput(String name) {
+    for (TensorSpec t : inputs) {
+      if (t.key().equals(name)) {
+        return t;
+      }
+    }
+    return null;
   }
 
   /** The signature in {@code saved_model_cli show --all}'s layout. */

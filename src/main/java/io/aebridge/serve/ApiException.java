@@ -1,68 +1,59 @@
 package io.aebridge.serve;
 
+import io.aebridge.serve.core.ErrorCode;
+import io.aebridge.serve.core.ServingException;
+
 /**
- * A request that cannot be answered, with the canonical status code that decides its HTTP status (TF Serving's
- * mapping). Handlers throw it; {@link HttpErrors} turns it into {@code {"error": "…"}} in one place.
+ * A {@link ServingException} thrown by the HTTP side of the server. Kept so the classes that throw it need not
+ * change at once; new code throws {@link ServingException} with an {@link ErrorCode}. {@link HttpErrors} maps both
+ * to HTTP statuses in one place.
  */
-public final class ApiException extends RuntimeException {
+public final class ApiException extends ServingException {
 
-  /** Canonical status codes (google.rpc / TF Serving) with their HTTP status. */
-  public enum Code {
-    INVALID_ARGUMENT(400),
-    FAILED_PRECONDITION(400),
-    OUT_OF_RANGE(400),
-    UNAUTHENTICATED(401),
-    PERMISSION_DENIED(403),
-    NOT_FOUND(404),
-    ALREADY_EXISTS(409),
-    ABORTED(409),
-    PAYLOAD_TOO_LARGE(413),
-    UNSUPPORTED_MEDIA_TYPE(415),
-    RESOURCE_EXHAUSTED(429),
-    UNKNOWN(500),
-    INTERNAL(500),
-    UNIMPLEMENTED(501),
-    /** The server could not write what it was sent (disk full, read-only models folder): HTTP 507. */
-    INSUFFICIENT_STORAGE(507),
-    UNAVAILABLE(503),
-    DEADLINE_EXCEEDED(504);
+  /**
+   * The codes under their old names: each constant is the {@link ErrorCode} of the same name (transitional, so
+   * {@code ApiException.Code.NOT_FOUND} and {@code ErrorCode.NOT_FOUND} are one value).
+   */
+  public static final class Code {
+    public static final ErrorCode INVALID_ARGUMENT = ErrorCode.INVALID_ARGUMENT;
+    public static final ErrorCode FAILED_PRECONDITION = ErrorCode.FAILED_PRECONDITION;
+    public static final ErrorCode OUT_OF_RANGE = ErrorCode.OUT_OF_RANGE;
+    public static final ErrorCode UNAUTHENTICATED = ErrorCode.UNAUTHENTICATED;
+    public static final ErrorCode PERMISSION_DENIED = ErrorCode.PERMISSION_DENIED;
+    public static final ErrorCode NOT_FOUND = ErrorCode.NOT_FOUND;
+    public static final ErrorCode ALREADY_EXISTS = ErrorCode.ALREADY_EXISTS;
+    public static final ErrorCode ABORTED = ErrorCode.ABORTED;
+    public static final ErrorCode PAYLOAD_TOO_LARGE = ErrorCode.PAYLOAD_TOO_LARGE;
+    public static final ErrorCode UNSUPPORTED_MEDIA_TYPE = ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+    public static final ErrorCode RESOURCE_EXHAUSTED = ErrorCode.RESOURCE_EXHAUSTED;
+    public static final ErrorCode UNKNOWN = ErrorCode.UNKNOWN;
+    public static final ErrorCode INTERNAL = ErrorCode.INTERNAL;
+    public static final ErrorCode UNIMPLEMENTED = ErrorCode.UNIMPLEMENTED;
+    public static final ErrorCode INSUFFICIENT_STORAGE = ErrorCode.INSUFFICIENT_STORAGE;
+    public static final ErrorCode UNAVAILABLE = ErrorCode.UNAVAILABLE;
+    public static final ErrorCode DEADLINE_EXCEEDED = ErrorCode.DEADLINE_EXCEEDED;
 
-    private final int httpStatus;
-
-    Code(int httpStatus) {
-      this.httpStatus = httpStatus;
-    }
-
-    public int httpStatus() {
-      return httpStatus;
-    }
+    private Code() {}
   }
 
-  private final Code code;
-
-  public ApiException(Code code, String message) {
-    super(message);
-    this.code = code;
+  public ApiException(ErrorCode code, String message) {
+    super(code, message);
   }
 
-  public ApiException(Code code, String message, Throwable cause) {
-    super(message, cause);
-    this.code = code;
+  public ApiException(ErrorCode code, String message, Throwable cause) {
+    super(code, message, cause);
   }
 
-  public Code code() {
-    return code;
-  }
-
+  /** The HTTP status of this error ({@link HttpErrors#status}). */
   public int httpStatus() {
-    return code.httpStatus();
+    return HttpErrors.status(code());
   }
 
-  static ApiException invalid(String message) {
-    return new ApiException(Code.INVALID_ARGUMENT, message);
+  public static ApiException invalid(String message) {
+    return new ApiException(ErrorCode.INVALID_ARGUMENT, message);
   }
 
-  static ApiException notFound(String message) {
-    return new ApiException(Code.NOT_FOUND, message);
+  public static ApiException notFound(String message) {
+    return new ApiException(ErrorCode.NOT_FOUND, message);
   }
 }

@@ -174,7 +174,7 @@ final class AutoencoderApi {
   }
 
   private HostTensor run(ModelHandle h, SignatureInfo sig, HostTensor input, long deadline) {
-    Map<String, HostTensor> out = s.inference().run(h, sig, Map.of(sig.inputs().get(0).key(), input), deadline);
+    Map<String, HostTensor> out = s.run(h, sig, Map.of(sig.inputs().get(0).key(), input), deadline);
     return out.get(sig.outputs().get(0).key());
   }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.aebridge.load.InvalidInputException;
 import io.aebridge.load.SignatureNotFoundException;
+import io.aebridge.serve.core.ErrorCode;
+import io.aebridge.serve.core.ServingException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -26,11 +28,12 @@ final class HttpErrors {
   private HttpErrors() {}
 
   static void install(Javalin app) {
-    app.exception(ApiException.class, (e, ctx) -> {
-      if (e.httpStatus() >= 500) {
+    app.exception(ServingException.class, (e, ctx) -> {
+      int status = status(e.code());
+      if (status >= 500) {
         LOG.warn("[{}] {} {}: {}", Http.requestId(ctx), ctx.method(), ctx.path(), e.getMessage());
       }
-      Http.error(ctx, e.httpStatus(), e.getMessage());
+      Http.error(ctx, status, e.getMessage());
     });
     app.exception(InvalidInputException.class, (e, ctx) -> Http.error(ctx, 400, e.getMessage()));
     app.exception(SignatureNotFoundException.class, (e, ctx) -> Http.error(ctx, 404,
@@ -86,6 +89,26 @@ final class HttpErrors {
         return super.badMessageError(status, reason, fields);
       }
     }
+  }
+
+  /** The HTTP status of {@code code}: TF Serving's mapping of canonical codes, plus the HTTP refinements. */
+  static int status(ErrorCode code) {
+    return switch (code) {
+      case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
+      case UNAUTHENTICATED -> 401;
+      case PERMISSION_DENIED -> 403;
+      case NOT_FOUND -> 404;
+      case ALREADY_EXISTS, ABORTED -> 409;
+      case PAYLOAD_TOO_LARGE -> 413;
+      case UNSUPPORTED_MEDIA_TYPE -> 415;
+      case RESOURCE_EXHAUSTED -> 429;
+      case CANCELLED -> 499;
+      case UNIMPLEMENTED -> 501;
+      case UNAVAILABLE -> 503;
+      case DEADLINE_EXCEEDED -> 504;
+      case INSUFFICIENT_STORAGE -> 507;
+      case UNKNOWN, INTERNAL, DATA_LOSS -> 500;
+    };
   }
 
   /** {@code "Malformed JSON at line L, column C: …"}. */

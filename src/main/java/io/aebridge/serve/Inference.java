@@ -20,13 +20,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tensorflow.proto.DataType;
 
 /**
  * Runs validated requests on a {@link ModelHandle}, merging concurrent ones into one session run (dynamic
  * batching) when the model's {@link ServerConfig.Batching} allows.
  *
- * <p>Each signature of each loaded version has its own bounded queue: the first request waits up to
+ * <p>Requests come checked from {@link io.aebridge.serve.core.ServingCore}. Each signature of each loaded version has its own bounded queue: the first request waits up to
  * {@code maxDelayMicros} for company, a batch takes up to {@code maxBatchSize} samples of requests whose
  * non-batch shapes agree, runs once, and hands each request its rows. A full queue answers 503, a request past its
  * deadline 504. A merged run that fails, or whose outputs do not have one row per sample, is redone request by
@@ -61,55 +60,14 @@ final class Inference implements AutoCloseable {
   }
 
   /**
-   * Checks {@code inputs} against {@code sig}: every input present and no other, dtypes equal, shapes fitting,
-   * batch within {@code limits.maxBatch}.
-   *
-   * @throws ApiException INVALID_ARGUMENT naming what was expected and what came
-   */
-  void validate(ModelHandle model, SignatureInfo sig, Map<String, HostTensor> inputs) {
-    for (String name : inputs.keySet()) {
-      if (sig.inputs().stream().noneMatch(t -> t.key().equals(name))) {
-        throw ApiException.invalid("Signature '" + sig.key() + "' of model '" + model.name() + "' has no input '"
-            + name + "'; its inputs are " + sig.inputs().stream().map(TensorSpec::key).toList());
-      }
-    }
-    for (TensorSpec spec : sig.inputs()) {
-      HostTensor t = inputs.get(spec.key());
-      if (t == null) {
-        throw ApiException.invalid("Signature '" + sig.key() + "' of model '" + model.name() + "' needs input '"
-            + spec.key() + "' (" + spec.dtype() + " " + spec.shapeText() + "); got " + inputs.keySet());
-      }
-      if (t.dtype() != spec.dtype()) {
-        throw ApiException.invalid("Input '" + spec.key() + "' of signature '" + sig.key() + "' expects "
-            + spec.dtype() + ", got " + t.dtype());
-      }
-      if (!spec.accepts(t.shape())) {
-        throw ApiException.invalid("Input '" + spec.key() + "' of signature '" + sig.key() + "' expects shape "
-            + spec.shapeText() + ", got " + Arrays.toString(t.shape()));
-      }
-      long[] shape = t.shape();
-      if (shape.length > 0 && spec.rankKnown() && spec.shape()[0] < 0 && shape[0] > config.limits().maxBatch()) {
-        throw ApiException.invalid("Input '" + spec.key() + "' holds a batch of " + shape[0] + " samples; the "
-            + "limit is " + config.limits().maxBatch() + " (limits.maxBatch)");
-      }
-    }
-    for (TensorSpec out : sig.outputs()) {
-      if (!HostTensor.supports(out.dtype())) {
-        throw ApiException.invalid("Signature '" + sig.key() + "' returns '" + out.key() + "' as " + out.dtype()
-            + ", which this server cannot return; supported: DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64");
-      }
-    }
-  }
-
-  /**
-   * Validates and runs {@code inputs} on signature {@code sig} of {@code model}, batched when possible.
+   * Runs {@code inputs}, already checked against {@code sig} by the serving core, on signature {@code sig} of
+   * {@code model}, batched when possible. Only the core calls this (through {@link CoreBackend}).
    *
    * @param deadlineNanos {@link System#nanoTime()} after which the request is answered 504
    * @return every output by key, in signature order
    */
   Map<String, HostTensor> run(ModelHandle model, SignatureInfo sig, Map<String, HostTensor> inputs,
       long deadlineNanos) {
-    validate(model, sig, inputs);
     ServerConfig.Batching batching = config.batchingOf(model.name());
     int rows = batchRows(sig, inputs);
     if (!batching.enabled() || rows < 1 || rows > batching.maxBatchSize() || closed.get()) {
@@ -353,7 +311,7 @@ final class Inference implements AutoCloseable {
       for (TensorSpec spec : first.sig.inputs()) {
         List<HostTensor> parts = new ArrayList<>(batch.size());
         batch.forEach(p -> parts.add(p.inputs.get(spec.key())));
-        merged.put(spec.key(), concat(parts));
+        merged.put(spec.key(), HostTensor.concat(parts));
       }
       Map<String, HostTensor> outputs;
       try {
@@ -375,7 +333,7 @@ final class Inference implements AutoCloseable {
       for (Pending p : batch) {
         Map<String, HostTensor> mine = new LinkedHashMap<>();
         for (Map.Entry<String, HostTensor> e : outputs.entrySet()) {
-          mine.put(e.getKey(), rows(e.getValue(), offset, p.rows));
+          mine.put(e.getKey(), e.getValue().rows(offset, p.rows));
         }
         offset += p.rows;
         p.finish(mine, null);
@@ -396,61 +354,6 @@ final class Inference implements AutoCloseable {
       }
       p.finish(out, null);
     }
-  }
-
-  /** Stacks tensors of equal dtype and non-batch shape along dimension 0. */
-  static HostTensor concat(List<HostTensor> parts) {
-    HostTensor first = parts.get(0);
-    long[] shape = first.shape();
-    long rows = 0;
-    int total = 0;
-    for (HostTensor t : parts) {
-      rows += t.shape()[0];
-      total += (int) t.elementCount();
-    }
-    shape[0] = rows;
-    DataType dtype = first.dtype();
-    Object out = switch (dtype) {
-      case DT_FLOAT -> new float[total];
-      case DT_DOUBLE -> new double[total];
-      case DT_INT32 -> new int[total];
-      default -> new long[total];
-    };
-    int offset = 0;
-    for (HostTensor t : parts) {
-      int n = (int) t.elementCount();
-      System.arraycopy(t.array(), 0, out, offset, n);
-      offset += n;
-    }
-    return of(dtype, shape, out);
-  }
-
-  /** Rows {@code [from, from + count)} of {@code t} along dimension 0 (a copy). */
-  static HostTensor rows(HostTensor t, int from, int count) {
-    long[] shape = t.shape();
-    long rowSize = 1;
-    for (int i = 1; i < shape.length; i++) {
-      rowSize *= shape[i];
-    }
-    shape[0] = count;
-    int n = (int) (rowSize * count);
-    Object out = switch (t.dtype()) {
-      case DT_FLOAT -> new float[n];
-      case DT_DOUBLE -> new double[n];
-      case DT_INT32 -> new int[n];
-      default -> new long[n];
-    };
-    System.arraycopy(t.array(), (int) (rowSize * from), out, 0, n);
-    return of(t.dtype(), shape, out);
-  }
-
-  private static HostTensor of(DataType dtype, long[] shape, Object array) {
-    return switch (dtype) {
-      case DT_FLOAT -> HostTensor.ofFloats(shape, (float[]) array);
-      case DT_DOUBLE -> HostTensor.ofDoubles(shape, (double[]) array);
-      case DT_INT32 -> HostTensor.ofInts(shape, (int[]) array);
-      default -> HostTensor.ofLongs(shape, (long[]) array);
-    };
   }
 
   /** Stops batching: queued requests fail with 503, running batches finish. */

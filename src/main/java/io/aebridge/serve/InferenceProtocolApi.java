@@ -199,7 +199,7 @@ final class InferenceProtocolApi {
       SignatureInfo sig = h.signature(request.signatureName);
       Map<String, HostTensor> inputs = tensors(request, sig, body, headerLength, h);
       List<Output> wanted = outputs(request, sig);
-      Map<String, HostTensor> outputs = s.inference().run(h, sig, inputs, deadline);
+      Map<String, HostTensor> outputs = s.run(h, sig, inputs, deadline);
       respond(ctx, h, request, wanted, outputs);
     }
   }

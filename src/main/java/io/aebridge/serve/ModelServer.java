@@ -1,6 +1,7 @@
 package io.aebridge.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aebridge.serve.grpc.GrpcServer;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -44,6 +45,8 @@ public final class ModelServer implements AutoCloseable {
   private final byte[] openApi;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  /** The gRPC port's server; {@code null} while not started or when {@code grpcPort} is 0. */
+  private volatile GrpcServer grpc;
 
   private ModelServer(ServerConfig config) {
     this.config = config;
@@ -120,16 +123,32 @@ public final class ModelServer implements AutoCloseable {
   public static ModelServer start(ServerConfig config) {
     ModelServer server = new ModelServer(config);
     try {
-      server.app.start();
-      LOG.info("Model server listening on http://{}:{} serving {} ({})", config.host(), server.port(),
-          config.modelsRoot(), config.managementEnabled() ? "management API on" : "management API off");
+      if (config.port() != ServerConfig.HTTP_OFF) {
+        server.app.start();
+        LOG.info("Model server listening on http://{}:{} serving {} ({})", config.host(), server.port(),
+            config.modelsRoot(), config.managementEnabled() ? "management API on" : "management API off");
+      }
       server.services.repository().start();
+      server.startGrpc();
       LOG.info("Models ready: {}", server.services.repository().servedModels());
       return server;
     } catch (RuntimeException e) {
       server.close();
       throw e;
     }
+  }
+
+  private void startGrpc() {
+    if (config.grpcPort() != 0) {
+      grpc = GrpcServer.start(new GrpcServer.Settings(config.host(), Math.max(0, config.grpcPort()),
+          config.limits().maxBodyBytes(), 200, config.drainTimeout()), new GrpcHostAdapter(services));
+    }
+  }
+
+  /** The bound gRPC port, or -1 when gRPC is off ({@code grpcPort} 0). */
+  public int grpcPort() {
+    GrpcServer g = grpc;
+    return g == null ? -1 : g.port();
   }
 
   private void registerServerRoutes() {
@@ -194,8 +213,9 @@ public final class ModelServer implements AutoCloseable {
     }
   }
 
+  /** The bound HTTP port, or {@link ServerConfig#HTTP_OFF} when the server has no HTTP side. */
   public int port() {
-    return app.port();
+    return config.port() == ServerConfig.HTTP_OFF ? ServerConfig.HTTP_OFF : app.port();
   }
 
   /** {@code http://host:port}. */
@@ -241,8 +261,14 @@ public final class ModelServer implements AutoCloseable {
       return;
     }
     LOG.info("Model server stopping: finishing in-flight requests");
+    GrpcServer g = grpc;
+    if (g != null) {
+      g.close();
+    }
     try {
-      app.stop();
+      if (config.port() != ServerConfig.HTTP_OFF) {
+        app.stop();
+      }
     } catch (RuntimeException e) {
       LOG.warn("Stopping the HTTP server failed", e);
     }

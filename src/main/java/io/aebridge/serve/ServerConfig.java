@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * {@code "2s"}, {@code "500ms"}, {@code "1m"} or as milliseconds; sizes as bytes or {@code "64MiB"}.
  *
  * @param host address to bind; {@code 127.0.0.1} unless told otherwise
- * @param port TCP port; 0 picks a free one
+ * @param port HTTP port; 0 picks a free one, {@link #HTTP_OFF} (-1) serves no HTTP (gRPC only, as TF Serving's
+ *     {@code --rest_api_port=0})
  * @param modelsRoot the TF Serving layout folder {@code <root>/<model>/<version>/}
  * @param pollInterval how often the folder is re-read; zero disables polling
  * @param settleTime a version folder whose newest file is younger than this is loaded only once two polls saw it
@@ -46,6 +47,9 @@ import java.util.regex.Pattern;
  * @param idleTimeout how long a connection may stay silent (slow clients are cut off)
  * @param drainTimeout how long a graceful stop waits for in-flight requests
  * @param warmup whether each new version runs every signature once on zeros before it is served
+ * @param grpcPort the gRPC port (TF Serving's PredictionService, KServe V2) on the same address; 0 turns gRPC off,
+ *     -1 picks a free port. {@link #defaults}, {@link #load} and the serve command use 8500 (TF Serving's);
+ *     {@link #builder} leaves it off, so an embedded server opens one port unless told
  * @param metricsPath a second path serving {@code /metrics} (TF Serving's {@code --monitoring_config_file} names
  *     one); {@code null} for none
  * @param sessionThreads TensorFlow's thread pools of each loaded model
@@ -67,11 +71,16 @@ public record ServerConfig(
     Duration idleTimeout,
     Duration drainTimeout,
     boolean warmup,
+    int grpcPort,
     String metricsPath,
     SessionThreads sessionThreads) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
+  /** {@code port} value for a server without HTTP (gRPC only). */
+  public static final int HTTP_OFF = -1;
+  /** TF Serving's gRPC port. */
+  public static final int DEFAULT_GRPC_PORT = 8500;
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(2);
   public static final Duration DEFAULT_SETTLE_TIME = Duration.ofSeconds(1);
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -84,8 +93,11 @@ public record ServerConfig(
 
   public ServerConfig {
     host = host == null || host.isBlank() ? DEFAULT_HOST : host.trim();
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port must lie in [0, 65535], found " + port);
+    if (port < HTTP_OFF || port > 65535) {
+      throw new IllegalArgumentException("port must lie in [0, 65535] (or be -1: no HTTP), found " + port);
+    }
+    if (port == HTTP_OFF && grpcPort == 0) {
+      throw new IllegalArgumentException("port -1 (no HTTP) needs a gRPC port, but grpcPort is 0 (off)");
     }
     models = models == null ? Map.of() : Map.copyOf(models);
     // Without a root the server serves exactly the models given their own folder (TF Serving's model config list).
@@ -118,6 +130,10 @@ public record ServerConfig(
     requestTimeout = positive("requestTimeout", requestTimeout, DEFAULT_REQUEST_TIMEOUT);
     idleTimeout = positive("idleTimeout", idleTimeout, DEFAULT_IDLE_TIMEOUT);
     drainTimeout = nonNegative("drainTimeout", drainTimeout, DEFAULT_DRAIN_TIMEOUT);
+    if (grpcPort < -1 || grpcPort > 65535) {
+      throw new IllegalArgumentException("grpcPort must lie in [0, 65535] (0 = off) or be -1 (any free port), "
+          + "found " + grpcPort);
+    }
     if (metricsPath != null && !metricsPath.matches("/[A-Za-z0-9._~/-]*")) {
       throw new IllegalArgumentException("metricsPath must be an absolute URL path like /monitoring/prometheus/"
           + "metrics, found '" + metricsPath + "'");
@@ -144,7 +160,7 @@ public record ServerConfig(
 
   /** The defaults, serving {@code modelsRoot}. */
   public static ServerConfig defaults(Path modelsRoot) {
-    return builder(modelsRoot).build();
+    return builder(modelsRoot).grpcPort(DEFAULT_GRPC_PORT).build();
   }
 
   public static Builder builder(Path modelsRoot) {
@@ -186,7 +202,7 @@ public record ServerConfig(
         + ", limits=" + limits + ", batching=" + batching + ", ops=" + ops + ", management="
         + (managementEnabled() ? "on (token set)" : "off") + ", corsOrigins=" + corsOrigins + ", requestTimeout="
         + requestTimeout + ", idleTimeout=" + idleTimeout + ", drainTimeout=" + drainTimeout + ", warmup="
-        + warmup + ", metricsPath=" + metricsPath + ", sessionThreads=" + sessionThreads + "]";
+        + warmup + ", grpcPort=" + grpcPort + ", metricsPath=" + metricsPath + ", sessionThreads=" + sessionThreads + "]";
   }
 
   /**
@@ -360,6 +376,7 @@ public record ServerConfig(
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private boolean warmup = true;
+    private int grpcPort;
     private String metricsPath;
     private SessionThreads sessionThreads = SessionThreads.AUTO;
 
@@ -384,6 +401,7 @@ public record ServerConfig(
       idleTimeout = c.idleTimeout;
       drainTimeout = c.drainTimeout;
       warmup = c.warmup;
+      grpcPort = c.grpcPort;
       metricsPath = c.metricsPath;
       sessionThreads = c.sessionThreads;
     }
@@ -404,13 +422,14 @@ public record ServerConfig(
     public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
     public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
     public Builder warmup(boolean v) { warmup = v; return this; }
+    public Builder grpcPort(int v) { grpcPort = v; return this; }
     public Builder metricsPath(String v) { metricsPath = v; return this; }
     public Builder sessionThreads(SessionThreads v) { sessionThreads = v; return this; }
 
     public ServerConfig build() {
       return new ServerConfig(host, port, modelsRoot, pollInterval, settleTime, versionPolicy, models, limits,
           batching, ops, managementToken, corsOrigins, requestTimeout, idleTimeout, drainTimeout, warmup,
-          metricsPath, sessionThreads);
+          grpcPort, metricsPath, sessionThreads);
     }
   }
 
@@ -419,7 +438,8 @@ public record ServerConfig(
 
   private static final Set<String> TOP_FIELDS = Set.of("host", "port", "modelsRoot", "pollInterval", "settleTime",
       "versionPolicy", "models", "limits", "batching", "ops", "managementToken", "managementTokenFile",
-      "corsOrigins", "requestTimeout", "idleTimeout", "drainTimeout", "warmup", "metricsPath", "sessionThreads");
+      "corsOrigins", "requestTimeout", "idleTimeout", "drainTimeout", "warmup", "grpcPort", "metricsPath",
+      "sessionThreads");
   private static final Set<String> LIMIT_FIELDS = Set.of("maxBodyBytes", "maxBatch", "maxUploadBytes",
       "maxUnpackedBytes", "maxZipEntries", "maxImagePixels");
   private static final Set<String> BATCHING_FIELDS = Set.of("enabled", "maxBatchSize", "maxDelayMicros",
@@ -550,6 +570,7 @@ public record ServerConfig(
     if (root.has("warmup")) {
       b.warmup(bool(root, "warmup", ""));
     }
+    b.grpcPort(root.has("grpcPort") ? integer(root, "grpcPort") : DEFAULT_GRPC_PORT);
     if (root.has("metricsPath")) {
       b.metricsPath(text(root, "metricsPath", null));
     }
@@ -564,7 +585,7 @@ public record ServerConfig(
 
   /**
    * This config with {@code AEBRIDGE_*} variables of {@code env} applied: {@code AEBRIDGE_HOST},
-   * {@code AEBRIDGE_PORT}, {@code AEBRIDGE_MODELS}, {@code AEBRIDGE_POLL_INTERVAL}, {@code AEBRIDGE_VERSION_POLICY},
+   * {@code AEBRIDGE_PORT}, {@code AEBRIDGE_GRPC_PORT}, {@code AEBRIDGE_MODELS}, {@code AEBRIDGE_POLL_INTERVAL}, {@code AEBRIDGE_VERSION_POLICY},
    * {@code AEBRIDGE_TOKEN}, {@code AEBRIDGE_MAX_BODY_BYTES}, {@code AEBRIDGE_MAX_BATCH}, {@code AEBRIDGE_BATCHING}
    * (on/off), {@code AEBRIDGE_BATCH_MAX_SIZE}, {@code AEBRIDGE_BATCH_DELAY_MICROS}, {@code AEBRIDGE_BATCH_QUEUE},
    * {@code AEBRIDGE_REQUEST_TIMEOUT}, {@code AEBRIDGE_CORS_ORIGINS} (comma-separated), {@code AEBRIDGE_OPS_ENFORCE}.
@@ -574,6 +595,7 @@ public record ServerConfig(
     try {
       ifSet(env, "AEBRIDGE_HOST", b::host);
       ifSet(env, "AEBRIDGE_PORT", v -> b.port(Integer.parseInt(v)));
+      ifSet(env, "AEBRIDGE_GRPC_PORT", v -> b.grpcPort(Integer.parseInt(v)));
       ifSet(env, "AEBRIDGE_MODELS", v -> b.modelsRoot(Path.of(v)));
       ifSet(env, "AEBRIDGE_POLL_INTERVAL", v -> b.pollInterval(parseDuration("AEBRIDGE_POLL_INTERVAL", v)));
       ifSet(env, "AEBRIDGE_VERSION_POLICY", v -> b.versionPolicy(VersionPolicy.parse(v)));

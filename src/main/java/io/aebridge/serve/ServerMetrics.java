@@ -63,9 +63,17 @@ final class ServerMetrics implements AutoCloseable {
 
   /** Records one HTTP request. */
   void request(String model, String endpoint, int status, long nanos) {
+    request("http", model, endpoint, Integer.toString(status), nanos);
+  }
+
+  /**
+   * Records one request of any protocol: {@code http} (status = the HTTP status) or {@code grpc} (endpoint = the
+   * full method name, status = the gRPC code name).
+   */
+  void request(String protocol, String model, String endpoint, String status, long nanos) {
     Timer.builder("aebridge.requests")
-        .description("HTTP requests by model, endpoint and status")
-        .tags("model", model, "endpoint", endpoint, "status", Integer.toString(status))
+        .description("Requests by protocol, model, endpoint and status")
+        .tags("protocol", protocol, "model", model, "endpoint", endpoint, "status", status)
         .serviceLevelObjectives(LATENCY_BUCKETS)
         .register(registry)
         .record(Duration.ofNanos(nanos));

@@ -254,7 +254,7 @@ final class TfServingApi {
       Http.model(ctx, m);
       byte[] body = Http.body(ctx, s.config().limits().maxBodyBytes());
       PredictRequest request = PredictRequest.parse(body, h, s.config().limits().maxBatch());
-      Map<String, HostTensor> outputs = s.inference().run(h, request.signature(), request.inputs(), deadline);
+      Map<String, HostTensor> outputs = s.run(h, request.signature(), request.inputs(), deadline);
       Http.json(ctx, g -> writePrediction(g, request, outputs));
     }
   }

@@ -71,6 +71,7 @@ class TfServingCommandTest {
     ServerConfig cfg = c.toServerConfig(NO_ENV);
     assertEquals("0.0.0.0", cfg.host(), "TF Serving listens on every interface");
     assertEquals(8501, cfg.port());
+    assertEquals(8500, cfg.grpcPort(), "--port is TF Serving's gRPC port");
     assertNull(cfg.modelsRoot(), "only the named model is served, no folder is scanned");
     assertEquals(Map.of("default", new ModelSettings(VersionPolicy.latest(), Map.of(), null, Path.of("/models/m"))),
         cfg.models());
@@ -101,6 +102,7 @@ class TfServingCommandTest {
         "--enable_model_warmup", "false");
     for (ServerConfig cfg : List.of(eq, space)) {
       assertEquals(8080, cfg.port());
+      assertEquals(9000, cfg.grpcPort());
       assertEquals(Path.of("/mnt/models"), cfg.modelDir("ae"));
       assertEquals(Duration.ofSeconds(5), cfg.pollInterval());
       assertEquals(new Batching(true, 32, 500, 4 * 32, 3), cfg.batching());
@@ -149,7 +151,8 @@ class TfServingCommandTest {
         refusal("--rest_api_port=-1", "--model_base_path=x"));
     assertTrue(refusal("--port=8501", "--rest_api_port=8501", "--model_base_path=x")
         .startsWith("--rest_api_port cannot be the same as --port (8501)"));
-    assertTrue(refusal("--model_base_path=x").startsWith("--rest_api_port=0 turns REST off"));
+    assertTrue(refusal("--port=0", "--model_base_path=x").startsWith("--rest_api_port=0 turns REST off (TF "
+        + "Serving's default) and --port=0 turns gRPC off: nothing would be served"));
     assertTrue(refusal("--rest_api_port=8501").startsWith("--model_base_path is required"));
     assertTrue(refusal("--rest_api_port=8501", "--model_base_path=x", "--model_name=a b")
         .startsWith("--model_name must be a model name"));
@@ -162,13 +165,22 @@ class TfServingCommandTest {
   }
 
   @Test
+  void restOffByDefaultLeavesGrpcOnly() throws Exception {
+    ServerConfig cfg = config("--model_base_path=x");
+    assertEquals(ServerConfig.HTTP_OFF, cfg.port(), "--rest_api_port=0 (the default) means no REST, as in TF Serving");
+    assertEquals(TfServingCommand.DEFAULT_GRPC_PORT, cfg.grpcPort());
+    assertEquals(0, config("--port=0", "--rest_api_port=8501", "--model_base_path=x").grpcPort(), "--port=0: no gRPC");
+  }
+
+  @Test
   void environmentAppliesWhereNoFlagSpeaks() throws Exception {
     ServerConfig cfg = parse("--rest_api_port=8501", "--model_base_path=x").toServerConfig(Map.of(
         "AEBRIDGE_HOST", "127.0.0.1", "AEBRIDGE_MAX_BATCH", "7", "AEBRIDGE_PORT", "9999", "AEBRIDGE_MODELS", "elsewhere",
-        "AEBRIDGE_BATCHING", "on"));
+        "AEBRIDGE_BATCHING", "on", "AEBRIDGE_GRPC_PORT", "7777"));
     assertEquals("127.0.0.1", cfg.host());
     assertEquals(7, cfg.limits().maxBatch());
     assertEquals(8501, cfg.port(), "the flag (or its default) wins over AEBRIDGE_PORT");
+    assertEquals(8500, cfg.grpcPort(), "--port's default wins over AEBRIDGE_GRPC_PORT");
     assertNull(cfg.modelsRoot(), "TF Serving serves the models it is told, not a folder");
     assertFalse(cfg.batching().enabled(), "--enable_batching's default wins over AEBRIDGE_BATCHING");
   }

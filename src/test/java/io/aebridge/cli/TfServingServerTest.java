@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aebridge.ProjectPaths;
 import io.aebridge.serve.ModelServer;
+import io.aebridge.serve.ServerConfig;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -16,14 +19,27 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
+import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
+import tensorflow.serving.GetModelStatus.GetModelStatusResponse;
+import tensorflow.serving.GetModelStatus.ModelVersionStatus;
+import tensorflow.serving.Model.ModelSpec;
+import tensorflow.serving.ModelServiceGrpc;
+import tensorflow.serving.Predict.PredictRequest;
+import tensorflow.serving.Predict.PredictResponse;
+import tensorflow.serving.PredictionServiceGrpc;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code aebridge tfserving} started as TF Serving would be, over real HTTP on a loopback port with committed
- * SavedModels: one model by --model_name/--model_base_path, and a --model_config_file with two models in folders
+ * SavedModels: one model by --model_name/--model_base_path over REST, the same over gRPC alone (TF Serving's
+ * default: no REST) with TF Serving's own generated stubs, and a --model_config_file with two models in folders
  * that share no root, a specific version policy and a version label.
  */
 class TfServingServerTest {
@@ -70,7 +86,8 @@ class TfServingServerTest {
   @Test
   void oneModelByNameAndBasePathServesPredictLikeTfServing() throws Exception {
     int port = freePort();
-    try (ModelServer server = start("--model_name=m", "--model_base_path=" + DEMO, "--rest_api_port=" + port)) {
+    try (ModelServer server = start("--model_name=m", "--model_base_path=" + DEMO, "--rest_api_port=" + port,
+        "--port=0")) {
       assertEquals(port, server.port());
       JsonNode status = get(server, "/v1/models/m");
       assertEquals(200, status.get("status").asInt(), status.toString());
@@ -81,6 +98,33 @@ class TfServingServerTest {
       // The folder's name is not the model's name: only --model_name is served.
       assertEquals(404, get(server, "/v1/models/py-demo-tf-module").get("status").asInt());
       assertEquals(200, get(server, "/v2/health/ready").get("status").asInt());
+    }
+  }
+
+  @Test
+  void grpcOnlyByDefaultAnswersTfServingsServices() throws Exception {
+    int grpcPort = freePort();
+    try (ModelServer server = start("--model_name=m", "--model_base_path=" + DEMO, "--port=" + grpcPort)) {
+      assertEquals(ServerConfig.HTTP_OFF, server.port(), "--rest_api_port=0 (default): no REST, as in TF Serving");
+      assertEquals(grpcPort, server.grpcPort());
+      ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+      try {
+        ModelSpec spec = ModelSpec.newBuilder().setName("m").build();
+        GetModelStatusResponse status = ModelServiceGrpc.newBlockingStub(channel)
+            .getModelStatus(GetModelStatusRequest.newBuilder().setModelSpec(spec).build());
+        assertEquals(ModelVersionStatus.State.AVAILABLE, status.getModelVersionStatus(0).getState());
+        TensorProto digit = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT)
+            .setTensorShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dim.newBuilder().setSize(1))
+                .addDim(TensorShapeProto.Dim.newBuilder().setSize(784)))
+            .addAllFloatVal(java.util.Collections.nCopies(784, 0f)).build();
+        PredictResponse predicted = PredictionServiceGrpc.newBlockingStub(channel)
+            .predict(PredictRequest.newBuilder().setModelSpec(spec).putInputs("x", digit).build());
+        TensorProto out = predicted.getOutputsOrThrow("reconstruction");
+        assertEquals(List.of(1L, 784L), out.getTensorShape().getDimList().stream().map(TensorShapeProto.Dim::getSize)
+            .toList());
+      } finally {
+        channel.shutdownNow();
+      }
     }
   }
 
@@ -100,7 +144,7 @@ class TfServingServerTest {
         + "}\n");
     Path monitoring = dir.resolve("monitoring.config");
     Files.writeString(monitoring, "prometheus_config { enable: true }\n");
-    try (ModelServer server = start("--model_config_file=" + config, "--rest_api_port=" + freePort(),
+    try (ModelServer server = start("--model_config_file=" + config, "--rest_api_port=" + freePort(), "--port=0",
         "--monitoring_config_file=" + monitoring, "--enable_batching")) {
       JsonNode statusA = get(server, "/v1/models/a");
       assertEquals(1, statusA.at("/body/model_version_status").size(), statusA.toString());

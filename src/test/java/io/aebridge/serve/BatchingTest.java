@@ -36,18 +36,6 @@ class BatchingTest {
   }
 
   @Test
-  void concatAndRowsRoundTrip() {
-    HostTensor a = HostTensor.ofFloats(new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6});
-    HostTensor b = HostTensor.ofFloats(new long[] {1, 3}, new float[] {7, 8, 9});
-    HostTensor c = Inference.concat(List.of(a, b));
-    assertArrayEquals(new long[] {3, 3}, c.shape());
-    assertArrayEquals(new float[] {4, 5, 6, 7, 8, 9}, (float[]) Inference.rows(c, 1, 2).array());
-    HostTensor l = Inference.concat(List.of(HostTensor.ofLongs(new long[] {1}, new long[] {Long.MAX_VALUE}),
-        HostTensor.ofLongs(new long[] {2}, new long[] {1, 2})));
-    assertArrayEquals(new long[] {Long.MAX_VALUE, 1, 2}, (long[]) l.array());
-  }
-
-  @Test
   void concurrentRequestsAreMergedAndAnsweredCorrectly() throws Exception {
     ServerConfig cfg = config(models()).batching(ServerConfig.Batching.defaults().with(64, 50_000, 256)).build();
     try (ModelServer server = ModelServer.start(cfg)) {

@@ -1,0 +1,81 @@
+package io.aebridge.serve;
+
+import io.aebridge.serve.core.ServingCore;
+import io.aebridge.serve.grpc.GrpcHost;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+
+/** Hands this server's repository, token and metrics to the gRPC front-ends ({@code serve.grpc}). Thread-safe. */
+final class GrpcHostAdapter implements GrpcHost {
+  private final Services services;
+  private final byte[] tokenDigest;
+
+  GrpcHostAdapter(Services services) {
+    this.services = services;
+    String token = services.config().managementToken();
+    this.tokenDigest = token == null ? null : sha256(token);
+  }
+
+  @Override
+  public ServingCore core() {
+    return services.core();
+  }
+
+  @Override
+  public boolean ready() {
+    return services.repository().ready();
+  }
+
+  @Override
+  public List<VersionState> status(String model) {
+    return states(services.repository().status(model));
+  }
+
+  @Override
+  public boolean managementEnabled() {
+    return tokenDigest != null;
+  }
+
+  @Override
+  public boolean authorized(String token) {
+    // Digests have one length, so the comparison takes the same time whatever was sent.
+    return tokenDigest != null && token != null && MessageDigest.isEqual(tokenDigest, sha256(token));
+  }
+
+  @Override
+  public List<VersionState> load(String model) {
+    return states(services.repository().load(model));
+  }
+
+  @Override
+  public void unload(String model) {
+    if (services.repository().knows(model)) {
+      services.repository().unload(model);
+    }
+  }
+
+  @Override
+  public List<String> knownModels() {
+    return services.repository().knownModels();
+  }
+
+  @Override
+  public void recordCall(String model, String method, String code, long nanos) {
+    services.metrics().request("grpc", model, method, code, nanos);
+  }
+
+  private static List<VersionState> states(List<VersionStatus> statuses) {
+    return statuses.stream().map(s -> new VersionState(s.version(), s.state().name(), s.errorCode(),
+        s.errorMessage())).toList();
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 missing from this JVM", e);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package io.aebridge.serve.core;
+
+import io.aebridge.load.HostTensor;
+import io.aebridge.load.SignatureInfo;
+import java.util.Map;
+
+/**
+ * What the server plugs into the core: its model repository (versions, labels, hot swap) and its batching queue.
+ * Implementations are thread-safe.
+ */
+public interface ModelBackend {
+
+  /**
+   * A counted reference to the version {@code version} of {@code model} names; the caller closes it.
+   *
+   * @throws ServingException NOT_FOUND naming the models, versions or labels that exist
+   */
+  ServedModel acquire(String model, VersionSelector version);
+
+  /**
+   * Runs {@code inputs}, already checked against {@code signature}, on {@code model} (one this backend acquired and
+   * the caller still holds), merging it with concurrent requests when batching allows.
+   *
+   * @param deadlineNanos the {@link System#nanoTime()} after which the request is answered DEADLINE_EXCEEDED
+   * @return every output by key, in signature order; heap tensors owned by the caller
+   * @throws ServingException UNAVAILABLE when the queue is full or the server stops, DEADLINE_EXCEEDED past the
+   *     deadline
+   */
+  Map<String, HostTensor> run(ServedModel model, SignatureInfo signature, Map<String, HostTensor> inputs,
+      long deadlineNanos);
+}

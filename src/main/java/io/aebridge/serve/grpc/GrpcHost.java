@@ -1,0 +1,58 @@
+package io.aebridge.serve.grpc;
+
+import io.aebridge.serve.core.ServingCore;
+import java.util.List;
+
+/**
+ * What the model server gives its gRPC front-ends besides the {@link ServingCore}: model states, readiness, the
+ * management operations and their token, and metrics. Implementations are thread-safe.
+ */
+public interface GrpcHost {
+
+  /** The serving core every inference runs through. */
+  ServingCore core();
+
+  /** Whether the first scan of the models folder is done and nothing is still loading. */
+  boolean ready();
+
+  /**
+   * The state of every version of {@code model}, newest first.
+   *
+   * @throws io.aebridge.serve.core.ServingException NOT_FOUND naming the models that exist
+   */
+  List<VersionState> status(String model);
+
+  /** Whether a management token is configured (else management calls are refused). */
+  boolean managementEnabled();
+
+  /** Whether {@code token} is the management token (compared in constant time); false when none is set. */
+  boolean authorized(String token);
+
+  /**
+   * Serves {@code model} (again) and loads what its folder holds; management.
+   *
+   * @throws io.aebridge.serve.core.ServingException NOT_FOUND when there is no such model folder
+   */
+  List<VersionState> load(String model);
+
+  /**
+   * Stops serving {@code model}; its files stay. Management.
+   *
+   * @throws io.aebridge.serve.core.ServingException NOT_FOUND for an unknown model
+   */
+  void unload(String model);
+
+  /** Every model the folder holds (served or unloaded). */
+  List<String> knownModels();
+
+  /** Records one finished call: the model (empty if none), the full method name, the status code name. */
+  void recordCall(String model, String method, String code, long nanos);
+
+  /**
+   * One version's state as TF Serving reports it.
+   *
+   * @param state UNKNOWN, START, LOADING, AVAILABLE, UNLOADING or END
+   * @param errorCode {@code OK} or the canonical code name of a failed load
+   */
+  record VersionState(long version, String state, String errorCode, String errorMessage) {}
+}

@@ -1,0 +1,138 @@
+package io.aebridge.serve.grpc;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC port: TF Serving's {@code PredictionService} and {@code ModelService}, KServe V2's
+ * {@code GRPCInferenceService}, {@code grpc.health.v1.Health} and server reflection (grpcurl and
+ * grpc_health_probe work without .proto files), on grpc-java with Netty.
+ *
+ * <p>Calls run on a fixed pool of {@link Settings#threads()} threads (a call waits there while the batching queue
+ * merges it with others). {@link #close()} stops accepting, lets in-flight calls finish up to the drain timeout,
+ * then cancels the rest. Thread-safe.
+ */
+public final class GrpcServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GrpcServer.class);
+
+  /**
+   * @param host the address to bind (the HTTP server's)
+   * @param port the port; 0 picks a free one
+   * @param maxMessageBytes the largest message a client may send (the server's body limit); more is
+   *     RESOURCE_EXHAUSTED
+   * @param threads how many calls run at once
+   * @param drainTimeout how long {@link #close()} waits for in-flight calls
+   */
+  public record Settings(String host, int port, long maxMessageBytes, int threads, Duration drainTimeout) {
+    public Settings {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("gRPC port must lie in [0, 65535], found " + port);
+      }
+      if (maxMessageBytes < 1) {
+        throw new IllegalArgumentException("maxMessageBytes must be positive, found " + maxMessageBytes);
+      }
+      if (threads < 1) {
+        throw new IllegalArgumentException("threads must be at least 1, found " + threads);
+      }
+    }
+  }
+
+  private final Server server;
+  private final ExecutorService executor;
+  private final HealthStatusManager health;
+  private final Duration drainTimeout;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private GrpcServer(Server server, ExecutorService executor, HealthStatusManager health, Duration drainTimeout) {
+    this.server = server;
+    this.health = health;
+    this.executor = executor;
+    this.drainTimeout = drainTimeout;
+  }
+
+  /**
+   * Binds the port and starts serving {@code host}'s models.
+   *
+   * @throws UncheckedIOException when the port cannot be bound
+   */
+  public static GrpcServer start(Settings settings, GrpcHost host) {
+    AtomicInteger n = new AtomicInteger();
+    ExecutorService executor = Executors.newFixedThreadPool(settings.threads(), r -> {
+      Thread t = new Thread(r, "aebridge-grpc-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    // One tensor may be as large as a message; a broadcast value may not declare more than that.
+    TensorCodec codec = new TensorCodec(settings.maxMessageBytes());
+    CallContext context = new CallContext(host);
+    HealthStatusManager health = new HealthStatusManager();
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.port()))
+        .executor(executor)
+        .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxMessageBytes()))
+        .maxInboundMetadataSize(64 * 1024)
+        .addService(ServerInterceptors.intercept(new PredictionServiceImpl(host, codec), context))
+        .addService(ServerInterceptors.intercept(new ModelServiceImpl(host), context))
+        .addService(ServerInterceptors.intercept(new InferenceServiceImpl(host, codec), context))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      executor.shutdownNow();
+      throw new UncheckedIOException("Could not bind the gRPC port " + settings.host() + ":" + settings.port()
+          + " (in use? set grpcPort, --grpc-port or AEBRIDGE_GRPC_PORT; 0 turns gRPC off)", e);
+    }
+    GrpcServer self = new GrpcServer(server, executor, health, settings.drainTimeout());
+    health.setStatus("", ServingStatus.SERVING);
+    for (String service : new String[] {"tensorflow.serving.PredictionService", "tensorflow.serving.ModelService",
+        "inference.GRPCInferenceService"}) {
+      health.setStatus(service, ServingStatus.SERVING);
+    }
+    LOG.info("gRPC listening on {}:{} (PredictionService, ModelService, GRPCInferenceService, health, reflection)",
+        settings.host(), self.port());
+    return self;
+  }
+
+  /** The bound port. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Stops gracefully (see the class comment). Idempotent. */
+  @Override
+  public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("gRPC calls still running after {}; cancelling them", drainTimeout);
+        server.shutdownNow();
+        server.awaitTermination(1, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+}
