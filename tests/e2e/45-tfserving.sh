@@ -59,7 +59,15 @@ out = json.load(urllib.request.urlopen(urllib.request.Request(base + "/v1/models
 assert len(out["predictions"]) == 1 and len(out["predictions"][0]) == 784, str(out)[:200]
 metrics = urllib.request.urlopen(base + "/monitoring/prometheus/metrics").read().decode()
 assert "aebridge_models_loaded" in metrics, metrics[:200]
-socket.create_connection(("127.0.0.1", grpc), timeout=5).close()
+# The gRPC port opens right after the HTTP side reports ready (ModelServer starts it last): allow a moment.
+while True:
+    try:
+        socket.create_connection(("127.0.0.1", grpc), timeout=5).close()
+        break
+    except OSError:
+        if time.time() > deadline:
+            raise
+        time.sleep(0.2)
 EOF
 
 kill -TERM "$pid"

@@ -47,6 +47,7 @@ public final class Main {
     CommandLine cli = new CommandLine(new Main());
     // Help fills the terminal's width (80 when it cannot be told); descriptions are paragraphs picocli wraps.
     cli.setUsageHelpAutoWidth(true);
+    TfServingCommand.lastValueWins(cli.getSubcommands().get("tfserving"));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       int code = exitCodeFor(e);
       if (code == 1) {

@@ -130,6 +130,15 @@ final class TfServingCommand implements Callable<Integer> {
 
   @Unmatched List<String> unmatched = new ArrayList<>();
 
+  /**
+   * Lets a flag given twice take its last value, as {@code tensorflow_model_server} does: an image's entrypoint
+   * passes {@code --port=8500 --rest_api_port=8501} and a user's {@code docker run IMAGE --rest_api_port=9000}
+   * comes after.
+   */
+  static CommandLine lastValueWins(CommandLine tfserving) {
+    return tfserving.setOverwrittenOptionsAllowed(true);
+  }
+
   @Override
   public Integer call() throws Exception {
     ModelServer server = start(System.getenv());

@@ -29,7 +29,7 @@ class TfServingCommandTest {
   /** Parses {@code args} as picocli does for the command line. */
   static TfServingCommand parse(String... args) {
     TfServingCommand command = new TfServingCommand();
-    new CommandLine(command).parseArgs(args);
+    TfServingCommand.lastValueWins(new CommandLine(command)).parseArgs(args);
     return command;
   }
 
@@ -112,6 +112,15 @@ class TfServingCommandTest {
       assertFalse(cfg.warmup());
     }
     assertEquals(9000, parse("--port=9000").port);
+  }
+
+  @Test
+  void aFlagGivenTwiceTakesItsLastValueAsInTfServing() throws Exception {
+    // What tf_serving_entrypoint.sh does with `docker run IMAGE --rest_api_port=9000`.
+    ServerConfig cfg = config("--port=8500", "--rest_api_port=8501", "--model_name=m", "--model_base_path=/m",
+        "--rest_api_port=9000", "--port=9001");
+    assertEquals(9000, cfg.port());
+    assertEquals(9001, cfg.grpcPort());
   }
 
   @Test
