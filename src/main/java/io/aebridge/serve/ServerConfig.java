@@ -94,7 +94,7 @@ public record ServerConfig(
   public ServerConfig {
     host = host == null || host.isBlank() ? DEFAULT_HOST : host.trim();
     if (port < HTTP_OFF || port > 65535) {
-      throw new IllegalArgumentException("port must lie in [0, 65535] (or be -1: no HTTP), found " + port);
+      throw new IllegalArgumentException("port must lie in [0, 65535], found " + port + " (or -1: no HTTP)");
     }
     if (port == HTTP_OFF && grpcPort == 0) {
       throw new IllegalArgumentException("port -1 (no HTTP) needs a gRPC port, but grpcPort is 0 (off)");
