@@ -115,6 +115,18 @@ class TfServingCommandTest {
   }
 
   @Test
+  void kserveTfServingRuntimeArguments() throws Exception {
+    // KServe's TF Serving ServingRuntime runs exactly these (storage initializer puts the model at /mnt/models).
+    ServerConfig cfg = config("--port=9000", "--rest_api_port=8080", "--model_name=digits",
+        "--model_base_path=/mnt/models");
+    assertEquals(9000, cfg.grpcPort());
+    assertEquals(8080, cfg.port());
+    assertEquals("0.0.0.0", cfg.host());
+    assertEquals(Path.of("/mnt/models"), cfg.modelDir("digits"));
+    assertEquals(List.of("digits"), List.copyOf(cfg.models().keySet()));
+  }
+
+  @Test
   void aFlagGivenTwiceTakesItsLastValueAsInTfServing() throws Exception {
     // What tf_serving_entrypoint.sh does with `docker run IMAGE --rest_api_port=9000`.
     ServerConfig cfg = config("--port=8500", "--rest_api_port=8501", "--model_name=m", "--model_base_path=/m",
