@@ -14,6 +14,8 @@ Parts (--only picks some; each prints its own table, and all of them land in one
   train    the Java trainer (io.aebridge.bench.BenchMain train) vs Keras fit() (bench/keras_train.py) on the same
            model, data, batch size, epochs and threads; steady-state samples/s (epochs after the first) and the
            held-out loss of both. Models: dense 784-32-784, deep 784-128-64-32-64-128-784, conv 16-8-8 upsampling.
+  grpc     only with --only grpc (bench/grpc_part.py): gRPC Predict and ModelInfer vs REST JSON and V2 binary vs a
+           Python grpcio + TF server at 1/16/64 streams, and the HTTP and gRPC floors (health routes).
   serve    our server (`./aebridge serve`) vs the Python server a user would write (bench/py_server.py: FastAPI +
            uvicorn and/or Flask + gunicorn, same SavedModel, TF 2.18) under wrk: single-sample :predict JSON at 1,
            16 and 64 connections (req/s, p50, p99); our OIP V2 JSON and binary paths; batching on vs off; RSS after
@@ -492,7 +494,7 @@ def our_server(args, name: str, models_dir: Path, env_extra: dict, work: Path, j
         cmd = ["bash", "-c", args.server_cmd.format(models=models_dir, port=port, model=models_dir / "dense" / "1")]
     else:
         cmd = [str(REPO / "aebridge"), "serve", "--models", str(models_dir), "--port", str(port), *args.serve_arg]
-    env = child_env(**env_extra)
+    env = child_env(**{"AEBRIDGE_GRPC_PORT": "0", **env_extra})
     for kv in args.server_env:
         k, _, v = kv.partition("=")
         env[k] = v
@@ -669,6 +671,14 @@ def part_coldstart(args, cfg: dict, results: dict, work: Path, models_dir: Path)
               f"cold start over {count} run(s) each; load average {part['load_before'][0]:.1f} → "
               f"{part['load_after'][0]:.1f} on {os.cpu_count()} cores"))
     log(f"  CDS / no CDS: ready {fmt(part['cds_vs_plain_ready'], 2, '×')}, CPU {fmt(part['cds_vs_plain_cpu'], 2, '×')}")
+
+
+def part_grpc(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> None:
+    """bench/grpc_part.py: gRPC vs REST vs a Python grpcio server, and the floors (only with --only grpc)."""
+    sys.path.insert(0, str(BENCH))
+    import grpc_part
+
+    grpc_part.part_grpc(sys.modules[__name__], args, cfg, results, work, models_dir)
 
 
 def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> None:
@@ -1167,7 +1177,8 @@ def main() -> int:
         for name, fn in (("matmul", lambda: part_matmul(cfg, results, args.threads)),
                          ("train", lambda: part_train(cfg, results, work, models_dir, args.threads)),
                          ("coldstart", lambda: part_coldstart(args, cfg, results, work, models_dir)),
-                         ("serve", lambda: part_serve(args, cfg, results, work, models_dir))):
+                         ("serve", lambda: part_serve(args, cfg, results, work, models_dir)),
+                         ("grpc", lambda: part_grpc(args, cfg, results, work, models_dir))):
             if name not in parts:
                 continue
             try:

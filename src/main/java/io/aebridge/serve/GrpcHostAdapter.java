@@ -51,7 +51,8 @@ final class GrpcHostAdapter implements GrpcHost {
 
   @Override
   public void unload(String model) {
-    if (services.repository().knows(model)) {
+    // Unloading an unloaded model is done already; an unknown one is NOT_FOUND (from the repository).
+    if (!services.repository().isUnloaded(model)) {
       services.repository().unload(model);
     }
   }

@@ -85,11 +85,15 @@ public final class GrpcServer implements AutoCloseable {
         .executor(executor)
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxMessageBytes()))
         .maxInboundMetadataSize(64 * 1024)
-        .addService(ServerInterceptors.intercept(new PredictionServiceImpl(host, codec), context))
-        .addService(ServerInterceptors.intercept(new ModelServiceImpl(host), context))
-        .addService(ServerInterceptors.intercept(new InferenceServiceImpl(host, codec), context))
+        .addService(ServerInterceptors.intercept(
+            StrictParsing.wrap(new PredictionServiceImpl(host, codec).bindService()), context))
+        .addService(ServerInterceptors.intercept(StrictParsing.wrap(new ModelServiceImpl(host).bindService()),
+            context))
+        .addService(ServerInterceptors.intercept(
+            StrictParsing.wrap(new InferenceServiceImpl(host, codec).bindService()), context))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(legacyReflection())
         .build();
     try {
       server.start();
@@ -107,6 +111,12 @@ public final class GrpcServer implements AutoCloseable {
     LOG.info("gRPC listening on {}:{} (PredictionService, ModelService, GRPCInferenceService, health, reflection)",
         settings.host(), self.port());
     return self;
+  }
+
+  /** Reflection's v1alpha service: grpcurl before 1.9, ghz and other tools built on it only speak that one. */
+  @SuppressWarnings("deprecation")
+  private static io.grpc.BindableService legacyReflection() {
+    return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
   }
 
   /** The bound port. */

@@ -158,11 +158,11 @@ final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInferenceS
       StreamObserver<RepositoryModelLoadResponse> out) {
     GrpcErrors.answer(out, () -> {
       Management.authorize(host);
-      List<GrpcHost.VersionState> states = host.load(request.getModelName());
-      CallContext.model(request.getModelName());
+      String name = modelName(request.getModelName(), request.getUnknownFields());
+      List<GrpcHost.VersionState> states = host.load(name);
+      CallContext.model(name);
       boolean loaded = states.stream().anyMatch(s -> s.state().equals("AVAILABLE"));
-      return RepositoryModelLoadResponse.newBuilder().setModelName(request.getModelName()).setIsLoaded(loaded)
-          .build();
+      return RepositoryModelLoadResponse.newBuilder().setModelName(name).setIsLoaded(loaded).build();
     });
   }
 
@@ -171,11 +171,27 @@ final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInferenceS
       StreamObserver<RepositoryModelUnloadResponse> out) {
     GrpcErrors.answer(out, () -> {
       Management.authorize(host);
-      host.unload(request.getModelName());
-      CallContext.model(request.getModelName());
-      return RepositoryModelUnloadResponse.newBuilder().setModelName(request.getModelName()).setIsUnloaded(true)
-          .build();
+      String name = modelName(request.getModelName(), request.getUnknownFields());
+      host.unload(name);
+      CallContext.model(name);
+      return RepositoryModelUnloadResponse.newBuilder().setModelName(name).setIsUnloaded(true).build();
     });
+  }
+
+  /**
+   * The model a repository call names. KServe's proto has {@code model_name = 1}; Triton's, which its clients
+   * (tritonclient's load_model/unload_model) send, has {@code repository_name = 1, model_name = 2}: field 2 is
+   * read when field 1 is empty.
+   */
+  private static String modelName(String field1, com.google.protobuf.UnknownFieldSet unknown) {
+    if (!field1.isEmpty()) {
+      return field1;
+    }
+    com.google.protobuf.UnknownFieldSet.Field tritonName = unknown.getField(2);
+    if (tritonName != null && tritonName.getLengthDelimitedList().size() == 1) {
+      return tritonName.getLengthDelimitedList().get(0).toStringUtf8();
+    }
+    throw ServingException.invalid("The model name is empty; name the model (model_name)");
   }
 
   private ServedModel acquire(String name, String version) {
