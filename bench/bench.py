@@ -544,6 +544,135 @@ def nmt_summary(pid: int) -> dict | None:
             "java_heap_committed_mib": int(heap.group(2)) / 1024 if heap else None}
 
 
+def ensure_models(models_dir: Path) -> None:
+    """The three benchmark models in models_dir (the train part exports them; else 1 epoch each, here)."""
+    if not (models_dir / "dense").is_dir():
+        log("  exporting the three models for serving (1 epoch each)...")
+        for model in MODELS:
+            run_json(java_cmd("train", "--model", model, "--epochs", "1", "--limit", "1000", "--export",
+                              str(models_dir)), env=child_env())
+
+
+# The server's log lines carry wall-clock times, so its start-up can be cut into phases from outside.
+LOG_TIME_OPTS = ("-Dorg.slf4j.simpleLogger.showDateTime=true "
+                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ")
+LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}) \[[^\]]*\] \w+ (\S+) - (.*)$")
+CDS_ARCHIVE = REPO / "target" / "aebridge.jsa"
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far: unlike wall time, a loaded machine barely moves it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def startup_phases(log_file: Path, launched_epoch: float) -> dict:
+    """Seconds from launch to: Jetty listening, each model served (in load order, with the load's own ms)."""
+    phases: dict = {"models": []}
+    for line in log_file.read_text(errors="replace").splitlines():
+        m = LOG_LINE.match(line)
+        if not m:
+            continue
+        at = dt.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() - launched_epoch
+        msg = m.group(3)
+        if msg.startswith("Model server listening") and "listening_s" not in phases:
+            phases["listening_s"] = at
+        served = re.match(r"Serving model (\S+) version (\d+) \((\d+) ms", msg)
+        if served:
+            phases["models"].append({"model": served.group(1), "served_s": at, "load_and_warmup_ms":
+                                     int(served.group(3))})
+        if msg.startswith("Models ready") and "models_ready_s" not in phases:
+            phases["models_ready_s"] = at
+    return phases
+
+
+def part_coldstart(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> None:
+    log("\n== coldstart: process start → /v2/health/ready 200 with three models, without and with the CDS archive")
+    part: dict = {"load_before": loadavg(), "models": list(MODELS)}
+    results["coldstart"] = part
+    ok, how = our_server_available(args.server_cmd)
+    if not ok:
+        part["skipped"] = how
+        log(f"  skipped: {how}")
+        return
+    ensure_models(models_dir)
+    if not CDS_ARCHIVE.is_file() or CDS_ARCHIVE.stat().st_mtime < JAR.stat().st_mtime:
+        t = time.perf_counter()
+        subprocess.run([str(REPO / "scripts" / "build-cds-archive.sh")], cwd=REPO, env=child_env(), check=True,
+                       capture_output=True, timeout=600)
+        part["cds_archive_build_s"] = time.perf_counter() - t
+        log(f"  built the CDS archive (scripts/build-cds-archive.sh) in {part['cds_archive_build_s']:.1f} s")
+    part["cds_archive_mib"] = CDS_ARCHIVE.stat().st_size / 2**20
+
+    # The native parts alone, in a fresh JVM: TensorFlow's library, the first session, a model once TF is up.
+    launched = time.time()
+    probe = run_json(["java", "-cp", str(JAR), "io.aebridge.bench.StartupProbe",
+                      *[str(models_dir / m) for m in MODELS]], env=child_env())
+    probe["launch_to_jvm_start_ms"] = probe["jvm_start_epoch_ms"] - launched * 1000
+    part["probe"] = probe
+    first = {l["model"]: l["load_ms"] for l in probe["loads"] if l["round"] == 1}
+    again = {l["model"]: l["load_ms"] for l in probe["loads"] if l["round"] == 2}
+    log(f"  probe (fresh JVM): launch → main {probe['launch_to_jvm_start_ms'] + probe['main_uptime_ms']:.0f} ms, "
+        f"TensorFlow native library {probe['tensorflow_native_load_ms']:.0f} ms, first SavedModel "
+        f"({MODELS[0]}) {first[MODELS[0]]:.0f} ms vs {again[MODELS[0]]:.0f} ms loaded again; "
+        + ", ".join(f"{m} {first[m]:.0f}/{again[m]:.0f} ms" for m in MODELS[1:]))
+
+    variants = {"no CDS": {"AEBRIDGE_CDS": "off"}, "CDS": {}}
+    runs: dict = {v: [] for v in variants}
+    count = args.cold_starts or cfg["cold_starts"]
+    for i in range(count):
+        # Taken in turns, order rotating, so a drifting load does not favour one variant.
+        order = list(variants) if i % 2 == 0 else list(reversed(variants))
+        for label in order:
+            s = our_server(args, f"cold-{label.replace(' ', '')}-{i}", models_dir, variants[label], work,
+                           java_opts=LOG_TIME_OPTS)
+            try:
+                launched = time.time()
+                ready = s.start()
+                cpu = cpu_seconds(s.proc.pid)
+                all_ready = ready
+                for model in MODELS:
+                    deadline = time.perf_counter() + 60
+                    while http("GET", f"{s.base}/v2/models/{model}/ready", timeout=1)[0] != 200:
+                        if time.perf_counter() > deadline:
+                            raise RuntimeError(f"model {model} never became ready; log {s.log_file}")
+                        time.sleep(0.01)
+                    all_ready = time.perf_counter() - s.started
+                run = {"ready_s": ready, "all_models_ready_s": all_ready, "cpu_s_at_ready": cpu,
+                       "rss_mib": s.rss_mib(), "load": loadavg()[0],
+                       "phases": startup_phases(s.log_file, launched)}
+                runs[label].append(run)
+                ph = run["phases"]
+                log(f"  {label:6} run {i + 1}: ready {ready:.2f} s (CPU {fmt(cpu, 2)} s; Jetty listening "
+                    f"{fmt(ph.get('listening_s'), 2)} s; models served at "
+                    + ", ".join(f"{m['model']} {m['served_s']:.2f} s ({m['load_and_warmup_ms']} ms)"
+                                for m in ph["models"]) + f"; load {run['load']:.1f})")
+            finally:
+                s.stop()
+    part["runs"] = runs
+    summary = {}
+    for label, rs in runs.items():
+        summary[label] = {"median_ready_s": statistics.median(r["ready_s"] for r in rs),
+                          "median_cpu_s": statistics.median(r["cpu_s_at_ready"] for r in rs
+                                                            if r["cpu_s_at_ready"] is not None),
+                          "median_listening_s": statistics.median(r["phases"].get("listening_s", float("nan"))
+                                                                  for r in rs)}
+    part["summary"] = summary
+    part["median_ready_s"] = summary["CDS"]["median_ready_s"]
+    part["cds_vs_plain_ready"] = ratio(summary["CDS"]["median_ready_s"], summary["no CDS"]["median_ready_s"])
+    part["cds_vs_plain_cpu"] = ratio(summary["CDS"]["median_cpu_s"], summary["no CDS"]["median_cpu_s"])
+    part["load_after"] = loadavg()
+    log(table(["variant", "ready (median s)", "CPU to ready (s)", "Jetty listening (s)"],
+              [[k, fmt(v["median_ready_s"], 2), fmt(v["median_cpu_s"], 2), fmt(v["median_listening_s"], 2)]
+               for k, v in summary.items()],
+              f"cold start over {count} run(s) each; load average {part['load_before'][0]:.1f} → "
+              f"{part['load_after'][0]:.1f} on {os.cpu_count()} cores"))
+    log(f"  CDS / no CDS: ready {fmt(part['cds_vs_plain_ready'], 2, '×')}, CPU {fmt(part['cds_vs_plain_cpu'], 2, '×')}")
+
+
 def part_grpc(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> None:
     """bench/grpc_part.py: gRPC vs REST vs a Python grpcio server, and the floors (only with --only grpc)."""
     sys.path.insert(0, str(BENCH))
@@ -561,11 +690,7 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
         part["skipped"] = "wrk not installed (apt-get install wrk)"
         log("serving: skipped: wrk is not installed (apt-get install wrk; bench/run.sh installs it when it can)")
         return
-    if not (models_dir / "dense").is_dir():
-        log("  exporting the three models for serving (1 epoch each)...")
-        for model in MODELS:
-            run_json(java_cmd("train", "--model", model, "--epochs", "1", "--limit", "1000", "--export",
-                              str(models_dir)), env=child_env())
+    ensure_models(models_dir)
     dense_dir = sorted((models_dir / "dense").iterdir())[-1]
     load = Load(args.wrk_threads)
     b = bodies(work, None, None)
@@ -587,29 +712,6 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
     else:
         part["ours_skipped"] = f"server not available on this branch ({how})"
         log(f"serving (ours): server not available on this branch (`./aebridge serve`: {how}); our rows skipped")
-
-    # Cold start first, with nothing else running: process start -> /v2/health/ready = 200, three models.
-    if ok:
-        colds = []
-        for i in range(cfg["cold_starts"]):
-            s = our_server(args, f"cold{i}", models_dir, batching_env, work)
-            try:
-                ready = s.start()
-                all_ready = ready
-                for model in MODELS:
-                    deadline = time.perf_counter() + 60
-                    while http("GET", f"{s.base}/v2/models/{model}/ready", timeout=1)[0] != 200:
-                        if time.perf_counter() > deadline:
-                            raise RuntimeError(f"model {model} never became ready; log {s.log_file}")
-                        time.sleep(0.01)
-                    all_ready = time.perf_counter() - s.started
-                colds.append({"ready_s": ready, "all_models_ready_s": all_ready, "rss_mib": s.rss_mib()})
-                log(f"  ours: cold start {i + 1}: ready after {ready:.2f} s (all three models ready "
-                    f"{all_ready:.2f} s)")
-            finally:
-                s.stop()
-        part["cold_start"] = {"runs": colds, "median_ready_s": statistics.median(c["ready_s"] for c in colds),
-                              "models": list(MODELS)}
 
     # Every server of the comparison up at once (an idle one costs no CPU), then the points measured in turns:
     # at each connection count every server once, in a rotating order, so that all of them see the same machine
@@ -905,10 +1007,6 @@ def print_serve(part: dict, cfg: dict) -> None:
     mems += [f"ours ({k.replace('_', ' ')}) {fmt(r['rss_mib'], 0)} MiB" for k, r in part.get("ours", {}).items()]
     if mems:
         log("RSS after the runs above: " + "; ".join(mems))
-    if "cold_start" in part:
-        c = part["cold_start"]
-        log(f"cold start (process start → /v2/health/ready 200, models {', '.join(c['models'])}): median "
-            f"{fmt(c['median_ready_s'], 2)} s over {len(c['runs'])} run(s)")
     part["ratios"] = ratios
 
 
@@ -963,9 +1061,9 @@ def print_summary(results: dict) -> None:
             m["growth_pct"] < 5 if m["requests"] >= 1_000_000 else None)
         if "growth_after_gc_pct" in m:
             add("  same, after a full GC at both ends", fmt(m["growth_after_gc_pct"], 1, "%"), "(reported)", None)
-    if "cold_start" in serve:
-        c = serve["cold_start"]["median_ready_s"]
-        add("cold start: process start → ready, three models", fmt(c, 2, " s"), "< 2 s", c < 2)
+    if "median_ready_s" in results.get("coldstart", {}):
+        c = results["coldstart"]["median_ready_s"]
+        add("cold start: process start → ready, three models (CDS)", fmt(c, 2, " s"), "≤ 2 s", c <= 2)
     if serve.get("ours_skipped"):
         add("serving, memory, cold start (ours)", "skipped", "(server not on this branch)", None)
     if rows:
@@ -1015,15 +1113,18 @@ def flatten(results: dict) -> list[list]:
                  ["memory", who, "rss_after_mib", m["rss_after_mib"], "MiB"],
                  ["memory", who, "requests", m["requests"], "count"],
                  ["memory", who, "growth_pct", m["growth_pct"], "%"]]
-    if "cold_start" in serve:
-        rows.append(["cold_start", "ours", "median_ready_s", serve["cold_start"]["median_ready_s"], "s"])
+    for label, v in results.get("coldstart", {}).get("summary", {}).items():
+        who = "ours/" + label.replace(" ", "-")
+        rows += [["coldstart", who, "median_ready_s", v["median_ready_s"], "s"],
+                 ["coldstart", who, "median_cpu_s", v["median_cpu_s"], "s"]]
     return rows
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mode", choices=sorted(MODES), default="quick")
-    p.add_argument("--only", default="matmul,train,serve", help="comma-separated parts (default: all)")
+    p.add_argument("--only", default="matmul,train,coldstart,serve", help="comma-separated parts (default: all)")
+    p.add_argument("--cold-starts", type=int, help="cold starts per variant (quick 1, full 3)")
     p.add_argument("--out", type=Path, help="results file stem (default: quick -> bench/results/tmp/quick-<time>, "
                                             "full -> bench/results/full-<date>)")
     p.add_argument("--threads", type=int, help="pin intra- and inter-op threads of both trainers (default: TF's)")
@@ -1075,6 +1176,7 @@ def main() -> int:
     try:
         for name, fn in (("matmul", lambda: part_matmul(cfg, results, args.threads)),
                          ("train", lambda: part_train(cfg, results, work, models_dir, args.threads)),
+                         ("coldstart", lambda: part_coldstart(args, cfg, results, work, models_dir)),
                          ("serve", lambda: part_serve(args, cfg, results, work, models_dir)),
                          ("grpc", lambda: part_grpc(args, cfg, results, work, models_dir))):
             if name not in parts:

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "aebridge", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
     versionProvider = Main.Version.class,
     subcommands = {QuickstartCommand.class, TrainCommand.class, EvaluateCommand.class, InspectCommand.class,
-        ImportCommand.class, ServeCommand.class, GoldensCommand.class, QualityCommand.class, DemoCommand.class,
+        ImportCommand.class, ServeCommand.class, TfServingCommand.class, GoldensCommand.class, QualityCommand.class,
+        DemoCommand.class,
         CommandLine.HelpCommand.class},
     description = {
         "AE Bridge: train autoencoders with TensorFlow Java, move SavedModels between Python and Java, serve them.",
@@ -48,6 +49,7 @@ public final class Main {
     // Help fills the terminal's width (80 when it cannot be told); descriptions are paragraphs picocli wraps.
     cli.setUsageHelpAutoWidth(true);
     DemoCommand.listDemos(cli.getSubcommands().get("demo"));
+    TfServingCommand.lastValueWins(cli.getSubcommands().get("tfserving"));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       int code = exitCodeFor(e);
       if (code == 1) {

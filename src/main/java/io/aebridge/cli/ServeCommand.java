@@ -76,6 +76,7 @@ final class ServeCommand implements Callable<Integer> {
       b.grpcPort(-1);
     }
     ServerConfig cfg = b.build();
+    NativePreload.start();
     ModelServer server = ModelServer.start(cfg);
     server.closeOnShutdown();
     System.out.println("Serving " + ModelLayout.modelNames(cfg.modelsRoot()) + " from " + cfg.modelsRoot()

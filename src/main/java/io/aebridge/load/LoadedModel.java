@@ -14,6 +14,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
@@ -58,13 +59,29 @@ public final class LoadedModel implements AutoCloseable {
    * @throws ModelLoadException when the folder is missing, incomplete or TensorFlow rejects it
    */
   public static LoadedModel load(Path dir) throws ModelLoadException {
+    return load(dir, 0, 0);
+  }
+
+  /**
+   * Loads the SavedModel in {@code dir} with TensorFlow's thread pools sized as given ({@code ConfigProto}'s
+   * {@code intra_op_parallelism_threads} / {@code inter_op_parallelism_threads}; 0 lets TensorFlow choose from the
+   * cores, as {@link #load(Path)} does).
+   *
+   * @throws ModelLoadException when the folder is missing, incomplete or TensorFlow rejects it
+   */
+  public static LoadedModel load(Path dir, int intraOpThreads, int interOpThreads) throws ModelLoadException {
     if (!Files.isRegularFile(dir.resolve(ModelLayout.SAVED_MODEL_FILE))) {
       throw new ModelLoadException(dir, "no " + ModelLayout.SAVED_MODEL_FILE + " (expected a SavedModel folder, "
           + "e.g. saved-models/<name>/<version>/)", null);
     }
     SavedModelBundle bundle;
     try {
-      bundle = SavedModelBundle.load(dir.toString(), SavedModelBundle.DEFAULT_TAG);
+      SavedModelBundle.Loader loader = SavedModelBundle.loader(dir.toString()).withTags(SavedModelBundle.DEFAULT_TAG);
+      if (intraOpThreads > 0 || interOpThreads > 0) {
+        loader.withConfigProto(ConfigProto.newBuilder().setIntraOpParallelismThreads(intraOpThreads)
+            .setInterOpParallelismThreads(interOpThreads).build());
+      }
+      bundle = loader.load();
     } catch (TensorFlowException | IllegalArgumentException | IllegalStateException e) {
       throw new ModelLoadException(dir, "TensorFlow could not load it: " + e.getMessage(), e);
     }

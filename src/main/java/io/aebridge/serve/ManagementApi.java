@@ -164,7 +164,11 @@ final class ManagementApi {
     String m = modelName(ctx);
     ServerConfig.Limits limits = s.config().limits();
     byte[] zip = Http.body(ctx, limits.maxUploadBytes());
-    Path modelDir = s.repository().root().resolve(m);
+    Path modelDir = s.repository().modelDir(m);
+    if (modelDir == null) {
+      throw ApiException.notFound("No models root to upload '" + m + "' into: this server serves only the "
+          + "models its config lists with their own base path");
+    }
     Path temp;
     try {
       // Every write under the models folder, the model's own folder included (a read-only mount fails here).

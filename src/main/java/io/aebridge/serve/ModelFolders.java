@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -40,9 +41,22 @@ final class ModelFolders {
    * and plain files are neither models nor rejected.
    */
   static Listing list(Path root) throws IOException {
+    return list(root, Map.of());
+  }
+
+  /**
+   * As {@link #list(Path)}, plus the configured models given their own folder ({@code basePath}, TF Serving's model
+   * config list) wherever it is, when that folder exists; {@code root} may be {@code null} when every model has one.
+   */
+  static Listing list(Path root, Map<String, ServerConfig.ModelSettings> configured) throws IOException {
     SortedSet<String> models = new TreeSet<>();
     SortedMap<String, String> rejected = new TreeMap<>();
-    if (!Files.isDirectory(root)) {
+    configured.forEach((name, settings) -> {
+      if (settings.basePath() != null && Files.isDirectory(settings.basePath())) {
+        models.add(name);
+      }
+    });
+    if (root == null || !Files.isDirectory(root)) {
       return new Listing(models, rejected);
     }
     try (Stream<Path> children = Files.list(root)) {

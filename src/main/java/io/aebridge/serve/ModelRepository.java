@@ -87,7 +87,7 @@ public final class ModelRepository implements AutoCloseable {
   public ModelRepository(ServerConfig config, OpPolicy ops) {
     this.config = config;
     this.root = config.modelsRoot();
-    this.loader = new VersionLoader(ops, config.warmup());
+    this.loader = new VersionLoader(ops, config.warmup(), config.sessionThreads());
     this.failures = new FailedVersions(REMEMBERED_FAILURES, config.pollInterval());
     this.loaderThread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "aebridge-model-loader");
@@ -198,7 +198,7 @@ public final class ModelRepository implements AutoCloseable {
     }
     ModelFolders.Listing listing;
     try {
-      listing = ModelFolders.list(root);
+      listing = ModelFolders.list(root, config.models());
     } catch (IOException | UncheckedIOException e) {
       LOG.warn("Cannot list the models folder {}: {}", root, e.toString());
       return;
@@ -213,7 +213,7 @@ public final class ModelRepository implements AutoCloseable {
         try {
           sync(name, present);
         } catch (IOException | UncheckedIOException e) {
-          LOG.warn("Cannot read model folder {}: {}", root.resolve(name), e.toString());
+          LOG.warn("Cannot read model folder {}: {}", config.modelDir(name), e.toString());
         }
         return null;
       });
@@ -264,7 +264,7 @@ public final class ModelRepository implements AutoCloseable {
   /** Brings one model's versions in line with its folder and policy. Called for one model by one thread at once. */
   private void sync(String name, boolean present) throws IOException {
     Entry entry = table.entryOrNew(name);
-    Path dir = root.resolve(name);
+    Path dir = config.modelDir(name);
     SortedMap<Long, String> onDisk = present ? ModelFolders.versions(dir) : new TreeMap<>();
     entry.lastSeen.keySet().retainAll(onDisk.keySet());
     failures.retainOnly(name, onDisk.values());
@@ -330,7 +330,7 @@ public final class ModelRepository implements AutoCloseable {
   }
 
   private boolean load(Entry entry, long version, String folder) {
-    Path dir = root.resolve(entry.name).resolve(folder);
+    Path dir = config.modelDir(entry.name).resolve(folder);
     Slot slot = new Slot(version, folder);
     slot.state = VersionStatus.State.LOADING;
     // Replaces a failed or finished slot of the same number; a draining one keeps its servable until released.
@@ -371,6 +371,9 @@ public final class ModelRepository implements AutoCloseable {
   private String sanitize(String message) {
     if (message == null) {
       return "";
+    }
+    if (root == null) {
+      return message;
     }
     String abs = root.toAbsolutePath().normalize().toString();
     return message.replace(abs, root.toString());
@@ -540,8 +543,14 @@ public final class ModelRepository implements AutoCloseable {
     return loads.get();
   }
 
+  /** The models root; {@code null} when the server serves only models given their own folder. */
   public Path root() {
     return root;
+  }
+
+  /** The folder of {@code model}'s versions ({@link ServerConfig#modelDir}); {@code null} when it has none. */
+  public Path modelDir(String model) {
+    return config.modelDir(model);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -555,7 +564,8 @@ public final class ModelRepository implements AutoCloseable {
    * @throws ApiException NOT_FOUND when there is no such model folder
    */
   public List<VersionStatus> load(String model) {
-    if (!ServerConfig.validModelName(model) || !Files.isDirectory(root.resolve(model))) {
+    Path dir = ServerConfig.validModelName(model) ? config.modelDir(model) : null;
+    if (dir == null || !Files.isDirectory(dir)) {
       throw ApiException.notFound("No model folder '" + model + "' under the models root; models are "
           + knownModels());
     }
@@ -592,7 +602,7 @@ public final class ModelRepository implements AutoCloseable {
    */
   public List<VersionStatus> install(String model, long version) {
     onLoader(() -> {
-      ModelFolders.Fingerprint fp = ModelFolders.fingerprint(root.resolve(model).resolve(Long.toString(version)));
+      ModelFolders.Fingerprint fp = ModelFolders.fingerprint(config.modelDir(model).resolve(Long.toString(version)));
       if (fp != null) {
         table.entryOrNew(model).lastSeen.put(version, fp);
       }

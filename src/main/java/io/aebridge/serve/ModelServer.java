@@ -145,9 +145,11 @@ public final class ModelServer implements AutoCloseable {
   public static ModelServer start(ServerConfig config) {
     ModelServer server = new ModelServer(config);
     try {
-      server.app.start();
-      LOG.info("Model server listening on http://{}:{} serving {} ({})", config.host(), server.port(),
-          config.modelsRoot(), config.managementEnabled() ? "management API on" : "management API off");
+      if (config.port() != ServerConfig.HTTP_OFF) {
+        server.app.start();
+        LOG.info("Model server listening on http://{}:{} serving {} ({})", config.host(), server.port(),
+            config.modelsRoot(), config.managementEnabled() ? "management API on" : "management API off");
+      }
       server.startGrpc();
       server.services.repository().start();
       if (server.grpc != null) {
@@ -179,6 +181,11 @@ public final class ModelServer implements AutoCloseable {
         .handle(ctx -> ctx.contentType("application/json").result(openApi));
     routes.get("/metrics").summary("Prometheus metrics (text format)").response(null, "text/plain")
         .handle(ctx -> ctx.contentType(ServerMetrics.CONTENT_TYPE).result(services.metrics().scrape()));
+    if (config.metricsPath() != null && !config.metricsPath().equals("/metrics")) {
+      routes.get(config.metricsPath()).summary("Prometheus metrics at the configured path (same as /metrics)")
+          .response(null, "text/plain")
+          .handle(ctx -> ctx.contentType(ServerMetrics.CONTENT_TYPE).result(services.metrics().scrape()));
+    }
     routes.get("/").tag("web").summary("The web page: models, draw or upload a digit, see its reconstruction")
         .response(null, "text/html").handle(ctx -> resource(ctx, "index.html", "text/html; charset=utf-8"));
     routes.get("/ui/{file}").tag("web").summary("Script and style files of the web page")
@@ -232,8 +239,9 @@ public final class ModelServer implements AutoCloseable {
     }
   }
 
+  /** The bound HTTP port, or {@link ServerConfig#HTTP_OFF} when the server has no HTTP side. */
   public int port() {
-    return app.port();
+    return config.port() == ServerConfig.HTTP_OFF ? ServerConfig.HTTP_OFF : app.port();
   }
 
   /** {@code http://host:port}. */
@@ -284,7 +292,9 @@ public final class ModelServer implements AutoCloseable {
       g.close();
     }
     try {
-      app.stop();
+      if (config.port() != ServerConfig.HTTP_OFF) {
+        app.stop();
+      }
     } catch (RuntimeException e) {
       LOG.warn("Stopping the HTTP server failed", e);
     }

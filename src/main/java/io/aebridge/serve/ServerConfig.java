@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
  * {@code "2s"}, {@code "500ms"}, {@code "1m"} or as milliseconds; sizes as bytes or {@code "64MiB"}.
  *
  * @param host address to bind; {@code 127.0.0.1} unless told otherwise
- * @param port TCP port; 0 picks a free one
+ * @param port HTTP port; 0 picks a free one, {@link #HTTP_OFF} (-1) serves no HTTP (gRPC only, as TF Serving's
+ *     {@code --rest_api_port=0})
  * @param modelsRoot the TF Serving layout folder {@code <root>/<model>/<version>/}
  * @param pollInterval how often the folder is re-read; zero disables polling
  * @param settleTime a version folder whose newest file is younger than this is loaded only once two polls saw it
@@ -64,6 +65,9 @@ import java.util.regex.Pattern;
  * @param grpcPort the gRPC port (TF Serving's PredictionService, KServe V2) on the same address; 0 turns gRPC off,
  *     -1 picks a free port. {@link #defaults}, {@link #load} and the serve command use 8500 (TF Serving's);
  *     {@link #builder} leaves it off, so an embedded server opens one port unless told
+ * @param metricsPath a second path serving {@code /metrics} (TF Serving's {@code --monitoring_config_file} names
+ *     one); {@code null} for none
+ * @param sessionThreads TensorFlow's thread pools of each loaded model
  */
 public record ServerConfig(
     String host,
@@ -83,10 +87,14 @@ public record ServerConfig(
     Duration bodyTimeout,
     Duration drainTimeout,
     boolean warmup,
-    int grpcPort) {
+    int grpcPort,
+    String metricsPath,
+    SessionThreads sessionThreads) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
+  /** {@code port} value for a server without HTTP (gRPC only). */
+  public static final int HTTP_OFF = -1;
   /** TF Serving's gRPC port. */
   public static final int DEFAULT_GRPC_PORT = 8500;
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(2);
@@ -102,16 +110,21 @@ public record ServerConfig(
 
   public ServerConfig {
     host = host == null || host.isBlank() ? DEFAULT_HOST : host.trim();
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port must lie in [0, 65535], found " + port);
+    if (port < HTTP_OFF || port > 65535) {
+      throw new IllegalArgumentException("port must lie in [0, 65535], found " + port + " (or -1: no HTTP)");
     }
-    if (modelsRoot == null) {
-      throw new IllegalArgumentException("modelsRoot is required (the folder holding <model>/<version>/)");
+    if (port == HTTP_OFF && grpcPort == 0) {
+      throw new IllegalArgumentException("port -1 (no HTTP) needs a gRPC port, but grpcPort is 0 (off)");
+    }
+    models = models == null ? Map.of() : Map.copyOf(models);
+    // Without a root the server serves exactly the models given their own folder (TF Serving's model config list).
+    if (modelsRoot == null && models.values().stream().noneMatch(m -> m.basePath() != null)) {
+      throw new IllegalArgumentException("modelsRoot is required (the folder holding <model>/<version>/) unless "
+          + "models name their own basePath");
     }
     pollInterval = nonNegative("pollInterval", pollInterval, DEFAULT_POLL_INTERVAL);
     settleTime = nonNegative("settleTime", settleTime, DEFAULT_SETTLE_TIME);
     versionPolicy = versionPolicy == null ? VersionPolicy.latest() : versionPolicy;
-    models = models == null ? Map.of() : Map.copyOf(models);
     for (String name : models.keySet()) {
       if (!validModelName(name)) {
         throw new IllegalArgumentException("models: '" + name + "' is not a model name ([A-Za-z0-9._-], 1–100 "
@@ -139,6 +152,23 @@ public record ServerConfig(
       throw new IllegalArgumentException("grpcPort must lie in [0, 65535] (0 = off) or be -1 (any free port), "
           + "found " + grpcPort);
     }
+    if (metricsPath != null && !metricsPath.matches("/[A-Za-z0-9._~/-]*")) {
+      throw new IllegalArgumentException("metricsPath must be an absolute URL path like /monitoring/prometheus/"
+          + "metrics, found '" + metricsPath + "'");
+    }
+    sessionThreads = sessionThreads == null ? SessionThreads.AUTO : sessionThreads;
+  }
+
+  /**
+   * The folder holding {@code model}'s versions: its own {@code basePath} when it has one, else
+   * {@code <modelsRoot>/<model>}; {@code null} when neither exists.
+   */
+  public Path modelDir(String model) {
+    ModelSettings s = models.get(model);
+    if (s != null && s.basePath() != null) {
+      return s.basePath();
+    }
+    return modelsRoot == null ? null : modelsRoot.resolve(model);
   }
 
   /** Whether {@code name} may name a model (and so a folder and a URL segment). */
@@ -190,7 +220,8 @@ public record ServerConfig(
         + ", limits=" + limits + ", batching=" + batching + ", ops=" + ops + ", management="
         + (managementEnabled() ? "on (token set)" : "off") + ", corsOrigins=" + corsOrigins + ", requestTimeout="
         + requestTimeout + ", idleTimeout=" + idleTimeout + ", bodyTimeout=" + bodyTimeout
-        + ", drainTimeout=" + drainTimeout + ", warmup=" + warmup + ", grpcPort=" + grpcPort + "]";
+        + ", drainTimeout=" + drainTimeout + ", warmup=" + warmup + ", grpcPort=" + grpcPort + ", metricsPath="
+        + metricsPath + ", sessionThreads=" + sessionThreads + "]";
   }
 
   /**
@@ -300,13 +331,38 @@ public record ServerConfig(
   }
 
   /**
+   * TensorFlow's thread pools for each loaded model's session ({@code ConfigProto}'s
+   * {@code intra_op_parallelism_threads} and {@code inter_op_parallelism_threads}); 0 lets TensorFlow size them
+   * from the cores.
+   *
+   * @param intraOp threads one op may use
+   * @param interOp ops that may run at once
+   */
+  public record SessionThreads(int intraOp, int interOp) {
+    public static final SessionThreads AUTO = new SessionThreads(0, 0);
+
+    public SessionThreads {
+      if (intraOp < 0 || interOp < 0) {
+        throw new IllegalArgumentException("sessionThreads must not be negative (0 = TensorFlow's choice), found "
+            + "intraOp " + intraOp + ", interOp " + interOp);
+      }
+    }
+  }
+
+  /**
    * Settings of one model.
    *
    * @param versionPolicy its version policy, or {@code null} for the server's
    * @param labels TF Serving version labels: label → version
    * @param batching its batching, or {@code null} for the server's
+   * @param basePath the folder holding its versions, or {@code null} for {@code <modelsRoot>/<name>}
    */
-  public record ModelSettings(VersionPolicy versionPolicy, Map<String, Long> labels, Batching batching) {
+  public record ModelSettings(VersionPolicy versionPolicy, Map<String, Long> labels, Batching batching,
+      Path basePath) {
+    public ModelSettings(VersionPolicy versionPolicy, Map<String, Long> labels, Batching batching) {
+      this(versionPolicy, labels, batching, null);
+    }
+
     public ModelSettings {
       labels = labels == null ? Map.of() : Map.copyOf(labels);
       labels.forEach((label, version) -> {
@@ -341,6 +397,8 @@ public record ServerConfig(
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private boolean warmup = true;
     private int grpcPort;
+    private String metricsPath;
+    private SessionThreads sessionThreads = SessionThreads.AUTO;
 
     private Builder(Path modelsRoot) {
       this.modelsRoot = modelsRoot;
@@ -365,6 +423,8 @@ public record ServerConfig(
       drainTimeout = c.drainTimeout;
       warmup = c.warmup;
       grpcPort = c.grpcPort;
+      metricsPath = c.metricsPath;
+      sessionThreads = c.sessionThreads;
     }
 
     public Builder host(String v) { host = v; return this; }
@@ -385,11 +445,13 @@ public record ServerConfig(
     public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
     public Builder warmup(boolean v) { warmup = v; return this; }
     public Builder grpcPort(int v) { grpcPort = v; return this; }
+    public Builder metricsPath(String v) { metricsPath = v; return this; }
+    public Builder sessionThreads(SessionThreads v) { sessionThreads = v; return this; }
 
     public ServerConfig build() {
       return new ServerConfig(host, port, modelsRoot, pollInterval, settleTime, versionPolicy, models, limits,
           batching, ops, managementToken, corsOrigins, requestTimeout, idleTimeout, bodyTimeout, drainTimeout,
-          warmup, grpcPort);
+          warmup, grpcPort, metricsPath, sessionThreads);
     }
   }
 
@@ -446,7 +508,9 @@ public record ServerConfig(
       VersionPolicy versionPolicy, Map<String, ModelForm> models, LimitsForm limits, BatchingForm batching,
       OpsForm ops, String managementToken, String managementTokenFile, List<String> corsOrigins,
       Duration requestTimeout, Duration idleTimeout, Duration bodyTimeout, Duration drainTimeout, Boolean warmup,
-      Integer grpcPort) {}
+      Integer grpcPort, String metricsPath, SessionThreadsForm sessionThreads) {}
+
+  record SessionThreadsForm(Integer intraOp, Integer interOp) {}
 
   record LimitsForm(SizeText maxBodyBytes, Integer maxBatch, SizeText maxUploadBytes, SizeText maxUnpackedBytes,
       Integer maxZipEntries, Long maxImagePixels) {
@@ -470,7 +534,7 @@ public record ServerConfig(
 
   record OpsForm(Boolean enforce, List<String> extraAllowed, List<String> denied) {}
 
-  record ModelForm(VersionPolicy versionPolicy, Map<String, Long> labels, BatchingForm batching) {}
+  record ModelForm(VersionPolicy versionPolicy, Map<String, Long> labels, BatchingForm batching, String basePath) {}
 
   /** A byte count written as a number or as text with a unit ({@code "64MiB"}). */
   record SizeText(long bytes) {
@@ -516,9 +580,10 @@ public record ServerConfig(
     }
     if (f.models() != null) {
       f.models().forEach((name, m) -> {
-        ModelForm form = m == null ? new ModelForm(null, null, null) : m;
+        ModelForm form = m == null ? new ModelForm(null, null, null, null) : m;
         b.model(name, new ModelSettings(form.versionPolicy(), or(form.labels(), Map.of()),
-            form.batching() == null ? null : form.batching().over(serverBatching)));
+            form.batching() == null ? null : form.batching().over(serverBatching),
+            form.basePath() == null ? null : Path.of(form.basePath())));
       });
     }
     if (f.managementToken() != null && f.managementTokenFile() != null) {
@@ -540,6 +605,10 @@ public record ServerConfig(
     b.drainTimeout(or(f.drainTimeout(), DEFAULT_DRAIN_TIMEOUT));
     b.warmup(or(f.warmup(), true));
     b.grpcPort(or(f.grpcPort(), DEFAULT_GRPC_PORT));
+    b.metricsPath(f.metricsPath());
+    if (f.sessionThreads() != null) {
+      b.sessionThreads(new SessionThreads(or(f.sessionThreads().intraOp(), 0), or(f.sessionThreads().interOp(), 0)));
+    }
     return b.build();
   }
 

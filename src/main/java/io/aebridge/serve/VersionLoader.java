@@ -21,9 +21,12 @@ final class VersionLoader {
   private final OpPolicy ops;
   private final boolean warmup;
 
-  VersionLoader(OpPolicy ops, boolean warmup) {
+  private final ServerConfig.SessionThreads threads;
+
+  VersionLoader(OpPolicy ops, boolean warmup, ServerConfig.SessionThreads threads) {
     this.ops = ops;
     this.warmup = warmup;
+    this.threads = threads;
   }
 
   /** Why a version was not loaded: TF Serving's canonical code and a message without server paths. */
@@ -51,7 +54,7 @@ final class VersionLoader {
       if (keras == null) {
         ops.check(dir);
       }
-      loaded = keras == null ? LoadedModel.load(dir) : KerasServing.load(keras);
+      loaded = keras == null ? LoadedModel.load(dir, threads.intraOp(), threads.interOp()) : KerasServing.load(keras);
       Servable servable = new Servable(model, version, loaded, onClosed);
       if (warmup) {
         warmUp(servable);
