@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # docs/reliability.md's table is what tests/reliability/write-doc.py writes from the committed raw results
-# (tests/reliability/results/): a hand edit, or a new result without the regenerated table, fails here.
+# (tests/reliability/results/): a hand edit of the table, or a new result without the regenerated table, fails here.
 set -euo pipefail
 cd "$ROOT"
 if "$PY" tests/reliability/write-doc.py --check; then
