@@ -69,11 +69,11 @@ class ServerSurfaceTest {
     String m = r.text();
     for (String expected : List.of(
         "aebridge_requests_seconds_count{endpoint=\"POST /v1/models/{m}:predict\",model=\"half_plus_three\","
-            + "status=\"200\"}",
+            + "protocol=\"http\",status=\"200\"}",
         "aebridge_requests_seconds_count{endpoint=\"POST /v1/models/{m}:predict\",model=\"half_plus_three\","
-            + "status=\"400\"}",
+            + "protocol=\"http\",status=\"400\"}",
         "aebridge_requests_seconds_bucket{endpoint=\"POST /v1/models/{m}:predict\",model=\"half_plus_three\","
-            + "status=\"200\",le=\"0.005\"}",
+            + "protocol=\"http\",status=\"200\",le=\"0.005\"}",
         "aebridge_models_loaded 4.0", "aebridge_models_failed 0.0", "aebridge_model_load_failures_total 0.0",
         "jvm_memory_used_bytes", "aebridge_process_resident_memory_bytes", "jvm_gc_")) {
       assertTrue(m.contains(expected), "missing " + expected);
