@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 final class DataOptions {
   @Option(names = "--data", paramLabel = "PATH",
       description = "Training inputs: .npy, IDX (.idx/-ubyte, optionally .gz), .csv, or a folder of PNG images. "
-          + "Default: the real MNIST digits in data/mnist (8,000 train / 2,000 held-out).")
+          + "Default: the real MNIST digits in data/mnist: the 8,000 training digits less a seeded 10% that give "
+          + "val_loss; the 2,000 test digits are left for `aebridge evaluate`.")
   Path data;
 
   @Option(names = "--target", paramLabel = "PATH",
@@ -21,7 +22,8 @@ final class DataOptions {
   Path target;
 
   @Option(names = "--validation", paramLabel = "PATH",
-      description = "Held-out inputs for val_loss. Default: MNIST's held-out 2,000 when training on MNIST.")
+      description = "Held-out inputs for val_loss. Default on MNIST: a seeded 10% of the training digits (never the "
+          + "test digits, which evaluation keeps).")
   Path validation;
 
   @Option(names = "--validation-target", paramLabel = "PATH", description = "Held-out targets for paired data.")
@@ -30,14 +32,23 @@ final class DataOptions {
   @Option(names = "--limit", paramLabel = "N", description = "Use only the first N training samples (quick runs).")
   Integer limit;
 
-  /** The data, read and checked; MNIST comes from {@code home}/data/mnist. */
-  TrainingData load(Path home) throws IOException {
+  /**
+   * The data, read and checked; MNIST comes from {@code home}/data/mnist. On MNIST without {@code --validation},
+   * {@code val_loss} comes from a {@code seed}ed share of the training digits ({@link QuickstartCommand#trainingData}),
+   * so a model is never selected on the test digits its evaluation reports.
+   */
+  TrainingData load(Path home, long seed) throws IOException {
     Dataset inputs;
     Dataset validationInputs = null;
     if (data == null) {
       Mnist.Split mnist = Mnist.load(home);
-      inputs = mnist.train();
-      validationInputs = validation == null ? mnist.test() : null;
+      if (validation == null) {
+        TrainingData split = QuickstartCommand.trainingData(mnist, seed);
+        inputs = split.inputs();
+        validationInputs = split.validationInputs();
+      } else {
+        inputs = mnist.train();
+      }
     } else {
       inputs = DataSources.read(data);
     }

@@ -33,7 +33,7 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     AutoencoderSpec spec = specOptions.resolve();
-    TrainingData data = dataOptions.load(main.home());
+    TrainingData data = dataOptions.load(main.home(), spec.training().seed());
     TrainingRun.Outcome outcome =
         TrainingRun.trainAndExport(spec, data, models, ConsoleProgress.forSystemOut());
     var last = outcome.history().last();
