@@ -179,12 +179,15 @@ class ServingCoreTest {
         () -> core.infer(InferenceRequest.of("m", null, "encode", x(1)), core.deadline()));
     assertEquals(ErrorCode.NOT_FOUND, sig.code());
     assertTrue(sig.getMessage().contains("its signatures are [serving_default, pair]"), sig.getMessage());
-    for (String text : List.of("0", "-1", "abc", "", "1.5", "99999999999999999999", "m:predict")) {
+    for (String text : List.of("-1", "abc", "", "1.5", "99999999999999999999", "m:predict")) {
       ServingException v = assertThrows(ServingException.class, () -> VersionSelector.parseNumber("m", text));
       assertEquals(ErrorCode.NOT_FOUND, v.code());
       assertTrue(v.getMessage().startsWith("Version '"), v.getMessage());
     }
     assertEquals(12, VersionSelector.parseNumber("m", "12").version());
+    // TF Serving serves a version folder 0 and reads leading zeros: so does a request path.
+    assertEquals(0, VersionSelector.parseNumber("m", "0").version());
+    assertEquals(123, VersionSelector.parseNumber("m", "00000123").version());
     assertEquals(0, backend.open.get());
   }
 
