@@ -31,25 +31,6 @@ public final class ModelHandle implements AutoCloseable {
     return servable.signatures();
   }
 
-  /**
-   * The signature {@code key}, or when {@code key} is {@code null} the default one.
-   *
-   * @throws ApiException NOT_FOUND listing the signatures that exist
-   */
-  public SignatureInfo signature(String key) {
-    String k = key == null || key.isEmpty() ? servable.defaultSignatureKey() : key;
-    if (k == null) {
-      throw ApiException.invalid("Model '" + name() + "' version " + version() + " has no serving_default "
-          + "signature; name one with signature_name; its signatures are " + signatures().keySet());
-    }
-    SignatureInfo s = servable.signatures().get(k);
-    if (s == null) {
-      throw ApiException.notFound("Model '" + name() + "' version " + version() + " has no signature '" + k
-          + "'; its signatures are " + signatures().keySet());
-    }
-    return s;
-  }
-
   /** Image geometry {@code [h, w, c]} from the model card, or {@code null}. */
   public int[] imageShape() {
     return servable.imageShape();
