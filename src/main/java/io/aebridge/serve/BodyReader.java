@@ -28,11 +28,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * not complete within {@link ServerConfig#bodyTimeout()} or the connection goes silent for
  * {@link ServerConfig#idleTimeout()} mid-body; 400 when the body's framing is broken (a bad chunk size, a chunk
  * shorter or longer than its size). A complete body is handed on as the {@link #BODY} request attribute (and as the
- * request's content, for any reader of the input stream). A body beyond its limit is not kept: the handler finds
- * {@link #TOO_LARGE} set and answers 413. Up to {@link #SWALLOW_BYTES} past the limit it is still read and dropped
- * (as Tomcat's {@code maxSwallowSize}), because a client that is still sending when the 413 comes and the connection
- * closes reads no answer at all (Java's HttpClient: "header parser received no bytes"); a body declared larger than
- * that is refused at once, unread.
+ * request's content, for any reader of the input stream). A body beyond its limit is not read further: the handler
+ * finds {@link #TOO_LARGE} set and answers 413; a declared {@code Content-Length} beyond the limit is handed on
+ * unread.
  *
  * <p>Thread-safety: one {@link Loader} per request; Jetty serialises its demand callbacks, and the body deadline
  * races them through one {@link AtomicBoolean}.
@@ -42,8 +40,6 @@ final class BodyReader extends Handler.Wrapper {
   static final String BODY = "aebridge.body";
   /** Request attribute: the bytes received when the body passed its limit ({@code Long}); the body is absent. */
   static final String TOO_LARGE = "aebridge.bodyTooLarge";
-  /** How far past its limit a body is read and dropped before the 413, so that its client can read the answer. */
-  static final long SWALLOW_BYTES = 8L << 20;
 
   private final ToLongFunction<Request> limit;
   private final Duration timeout;
@@ -69,7 +65,7 @@ final class BodyReader extends Handler.Wrapper {
     long declared = request.getLength();
     boolean chunked = request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING, "chunked");
     long max = limit.applyAsLong(request);
-    if (!chunked && (declared <= 0 || declared - max > SWALLOW_BYTES)) {
+    if (!chunked && (declared <= 0 || declared > max)) {
       // No body, or one the handler refuses by its declared length alone.
       return next.handle(request, response, callback);
     }
@@ -88,10 +84,6 @@ final class BodyReader extends Handler.Wrapper {
     private final AtomicBoolean finished = new AtomicBoolean();
     private byte[] bytes;
     private int size;
-    /** Bytes received so far, kept or not; written by the reading thread, read by the deadline. */
-    private volatile long received;
-    /** Whether the body passed {@code max}: from then on it is read and dropped. */
-    private volatile boolean tooLarge;
     private Scheduler.Task deadline;
 
     Loader(Handler next, Request request, Response response, Callback callback, long declared, long max) {
@@ -137,22 +129,18 @@ final class BodyReader extends Handler.Wrapper {
         try {
           ByteBuffer b = chunk.getByteBuffer();
           int n = b.remaining();
-          total = received + n;
-          received = total;
-          if (!tooLarge && total <= max) {
+          total = size + (long) n;
+          if (total <= max) {
             if (total > bytes.length) {
               bytes = Arrays.copyOf(bytes, (int) Math.min(max, Math.max(total, 2L * bytes.length)));
             }
             b.get(bytes, size, n);
             size += n;
-          } else if (!tooLarge) {
-            tooLarge = true;
-            bytes = null;   // nothing more is kept
           }
         } finally {
           chunk.release();
         }
-        if (tooLarge && (last || total - max > SWALLOW_BYTES)) {
+        if (total > max) {
           request.setAttribute(TOO_LARGE, total);
           dispatch(onDemandCallback);
           return;
@@ -207,12 +195,6 @@ final class BodyReader extends Handler.Wrapper {
     }
 
     private void expire() {
-      if (tooLarge) {
-        // Too large anyway: the 413 says more than a 408 would.
-        request.setAttribute(TOO_LARGE, received);
-        dispatch(true);
-        return;
-      }
       if (!finished.compareAndSet(false, true)) {
         return;
       }
@@ -221,7 +203,7 @@ final class BodyReader extends Handler.Wrapper {
     }
 
     private String received() {
-      return received + (declared > 0 ? " of " + declared : "") + " bytes received";
+      return size + (declared > 0 ? " of " + declared : "") + " bytes received";
     }
   }
 
