@@ -28,9 +28,11 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * not complete within {@link ServerConfig#bodyTimeout()} or the connection goes silent for
  * {@link ServerConfig#idleTimeout()} mid-body; 400 when the body's framing is broken (a bad chunk size, a chunk
  * shorter or longer than its size). A complete body is handed on as the {@link #BODY} request attribute (and as the
- * request's content, for any reader of the input stream). A body beyond its limit is not read further: the handler
- * finds {@link #TOO_LARGE} set and answers 413; a declared {@code Content-Length} beyond the limit is handed on
- * unread.
+ * request's content, for any reader of the input stream). A body beyond its limit is not kept: the handler finds
+ * {@link #TOO_LARGE} set (or a declared {@code Content-Length} beyond the limit) and answers 413 at once. Once that
+ * answer is written, up to {@link #SWALLOW_BYTES} more of the body is read and dropped before the exchange ends
+ * (Tomcat's {@code maxSwallowSize} idea): closing a connection with unread bytes resets it, and a client still
+ * sending then reads no answer at all (Java's HttpClient: "header parser received no bytes").
  *
  * <p>Thread-safety: one {@link Loader} per request; Jetty serialises its demand callbacks, and the body deadline
  * races them through one {@link AtomicBoolean}.
@@ -40,6 +42,8 @@ final class BodyReader extends Handler.Wrapper {
   static final String BODY = "aebridge.body";
   /** Request attribute: the bytes received when the body passed its limit ({@code Long}); the body is absent. */
   static final String TOO_LARGE = "aebridge.bodyTooLarge";
+  /** How much of an over-limit body is read and dropped after its 413, so that its client can read the answer. */
+  static final long SWALLOW_BYTES = 8L << 20;
 
   private final ToLongFunction<Request> limit;
   private final Duration timeout;
@@ -65,9 +69,12 @@ final class BodyReader extends Handler.Wrapper {
     long declared = request.getLength();
     boolean chunked = request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING, "chunked");
     long max = limit.applyAsLong(request);
-    if (!chunked && (declared <= 0 || declared > max)) {
-      // No body, or one the handler refuses by its declared length alone.
+    if (!chunked && declared <= 0) {
       return next.handle(request, response, callback);
+    }
+    if (!chunked && declared > max) {
+      // The handler refuses it by its declared length alone; what the client still sends is dropped afterwards.
+      return next.handle(request, response, new Swallow(request, callback));
     }
     new Loader(next, request, response, callback, chunked ? -1 : declared, max).start();
     return true;
@@ -168,8 +175,9 @@ final class BodyReader extends Handler.Wrapper {
 
     private void handleNext() {
       Request whole = new Whole(request, (byte[]) request.getAttribute(BODY));
+      Callback done = request.getAttribute(TOO_LARGE) == null ? callback : new Swallow(request, callback);
       try {
-        if (!next.handle(whole, response, callback)) {
+        if (!next.handle(whole, response, done)) {
           Response.writeError(request, response, callback, 404);
         }
       } catch (Throwable t) {
@@ -215,6 +223,71 @@ final class BodyReader extends Handler.Wrapper {
   private static String format(Duration d) {
     long ms = d.toMillis();
     return ms % 1000 == 0 ? (ms / 1000) + " s" : String.format(Locale.ROOT, "%d ms", ms);
+  }
+
+  /**
+   * Completes {@code delegate} only after reading and dropping what is left of the request body, up to
+   * {@link #SWALLOW_BYTES} and within the body deadline: the answer (a 413) is already written by then, and a
+   * connection closed with unread bytes would be reset under the client before it read it.
+   */
+  private final class Swallow implements Callback, Invocable.Task {
+    private final Request request;
+    private final Callback delegate;
+    private final AtomicBoolean done = new AtomicBoolean();
+    private long dropped;
+    private Scheduler.Task deadline;
+
+    Swallow(Request request, Callback delegate) {
+      this.request = request;
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void succeeded() {
+      deadline = request.getComponents().getScheduler().schedule(this::finish, timeout.toNanos(),
+          TimeUnit.NANOSECONDS);
+      run();
+    }
+
+    @Override
+    public void failed(Throwable x) {
+      if (done.compareAndSet(false, true)) {
+        delegate.failed(x);
+      }
+    }
+
+    /** Reads what is available; called again by Jetty when more arrives. */
+    @Override
+    public void run() {
+      while (!done.get()) {
+        Content.Chunk chunk = request.read();
+        if (chunk == null) {
+          request.demand(this);
+          return;
+        }
+        boolean end = chunk.isLast() || Content.Chunk.isFailure(chunk);
+        dropped += chunk.remaining();
+        chunk.release();
+        if (end || dropped > SWALLOW_BYTES) {
+          finish();
+          return;
+        }
+      }
+    }
+
+    private void finish() {
+      if (done.compareAndSet(false, true)) {
+        if (deadline != null) {
+          deadline.cancel();
+        }
+        delegate.succeeded();
+      }
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+      return InvocationType.NON_BLOCKING;
+    }
   }
 
   /** The request with its body already read: its content is {@code body}, then end of content. */
