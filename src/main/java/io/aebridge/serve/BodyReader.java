@@ -43,7 +43,7 @@ final class BodyReader extends Handler.Wrapper {
   /** Request attribute: the bytes received when the body passed its limit ({@code Long}); the body is absent. */
   static final String TOO_LARGE = "aebridge.bodyTooLarge";
   /** How much of an over-limit body is read and dropped after its 413, so that its client can read the answer. */
-  static final long SWALLOW_BYTES = 8L << 20;
+  static final long SWALLOW_BYTES = 16L << 20;
 
   private final ToLongFunction<Request> limit;
   private final Duration timeout;
