@@ -4,11 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aebridge.spec.AutoencoderSpec;
+import io.aebridge.spec.ModelKind;
 import io.aebridge.spec.SpecJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
 import picocli.CommandLine.Option;
 
 /**
@@ -68,6 +72,54 @@ final class SpecOptions {
   AutoencoderSpec resolve() throws IOException {
     ObjectNode tree = specFile == null ? JSON.createObjectNode()
         : (ObjectNode) JSON.readTree(Files.readString(specFile));
+    return resolve(tree);
+  }
+
+  /**
+   * {@code base} (an architecture read from a file) with the spec file's and the options' settings on top; the
+   * architecture itself must come out unchanged, since the weights are {@code base}'s. The kind may still turn a
+   * dense model sparse or contractive (a penalty, not a shape) through {@code --spec}.
+   *
+   * @throws IllegalArgumentException naming the first architecture field the options would change
+   */
+  AutoencoderSpec resolveOver(AutoencoderSpec base, String what) throws IOException {
+    ObjectNode tree = (ObjectNode) SpecJson.toTree(base);
+    if (specFile != null) {
+      tree.setAll((ObjectNode) JSON.readTree(Files.readString(specFile)));
+    }
+    AutoencoderSpec spec = resolve(tree);
+    Map<String, Object> was = architecture(base);
+    Map<String, Object> now = architecture(spec);
+    for (Map.Entry<String, Object> e : was.entrySet()) {
+      if (!e.getValue().equals(now.get(e.getKey()))) {
+        throw new IllegalArgumentException(e.getKey() + " is " + e.getValue() + " in " + what + " but "
+            + now.get(e.getKey()) + " after the options: with --from the architecture is the file's (its weights "
+            + "fit no other); leave out the architecture options");
+      }
+    }
+    return spec;
+  }
+
+  /** What decides the graph's variables and forward pass. */
+  private static Map<String, Object> architecture(AutoencoderSpec s) {
+    Map<String, Object> a = new LinkedHashMap<>();
+    boolean conv = s.kind() == ModelKind.CONVOLUTIONAL;
+    // A dense model sees flat samples: only their size is architecture.
+    a.put(conv ? "inputShape" : "input size", conv ? s.inputShape() : s.inputSize());
+    a.put("convolutional", conv);
+    a.put("conv", String.valueOf(s.conv()));
+    a.put("codeSize", s.codeSize());
+    a.put("encoderLayers", s.encoderLayers());
+    a.put("decoderLayers", s.resolvedDecoderLayers());
+    a.put("encoderActivations", IntStream.range(0, s.encoderLayers().size()).mapToObj(s::encoderActivation).toList());
+    a.put("decoderActivations",
+        IntStream.range(0, s.resolvedDecoderLayers().size()).mapToObj(s::decoderActivation).toList());
+    a.put("codeActivation", s.codeActivation());
+    a.put("outputActivation", s.outputActivation());
+    return a;
+  }
+
+  private AutoencoderSpec resolve(ObjectNode tree) {
     if (name != null || !tree.has("name")) {
       tree.put("name", name == null ? AutoencoderSpec.DEFAULT_NAME : name);
     }

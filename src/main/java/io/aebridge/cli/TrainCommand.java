@@ -1,9 +1,15 @@
 package io.aebridge.cli;
 
+import io.aebridge.data.Dataset;
+import io.aebridge.graph.ModelWeights;
+import io.aebridge.keras.KerasSpec;
 import io.aebridge.spec.AutoencoderSpec;
+import io.aebridge.spec.ModelKind;
 import io.aebridge.train.TrainingData;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,7 +26,8 @@ import picocli.CommandLine.ParentCommand;
         "  aebridge train --name deep --encoder-layers 128,64 --code-size 32 --epochs 100",
         "  aebridge train --spec docs/examples/conv.json --epochs 5",
         "  aebridge train --name denoise --corruption gaussian:0.5",
-        "  aebridge train --data watermarked/ --target clean/ --name dewatermark"})
+        "  aebridge train --data watermarked/ --target clean/ --name dewatermark",
+        "  aebridge train --from autoencoder.keras --epochs 5   # continue a Keras model (.keras or .h5)"})
 final class TrainCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin SpecOptions specOptions;
@@ -30,12 +37,44 @@ final class TrainCommand implements Callable<Integer> {
       description = "Models root (TF Serving layout). Default: ${DEFAULT-VALUE}.")
   Path models;
 
+  @Option(names = "--from", paramLabel = "FILE",
+      description = "Start from the weights of a Keras autoencoder file (.keras or .h5) instead of fresh ones; its "
+          + "architecture replaces the architecture options. Dense stacks and same-padded conv/pool encoders with "
+          + "a mirrored decoder map; other models are refused, naming the layer (docs/keras-import.md).")
+  Path from;
+
   @Override
   public Integer call() throws Exception {
+    if (from != null) {
+      return trainFrom();
+    }
     AutoencoderSpec spec = specOptions.resolve();
     TrainingData data = dataOptions.load(main.home(), spec.training().seed());
-    TrainingRun.Outcome outcome =
-        TrainingRun.trainAndExport(spec, data, models, ConsoleProgress.forSystemOut());
+    return report(spec, TrainingRun.trainAndExport(spec, data, models, ConsoleProgress.forSystemOut()));
+  }
+
+  private int trainFrom() throws Exception {
+    if (specOptions.name == null) {
+      specOptions.name = ImportCommand.defaultName(from);
+    }
+    KerasSpec keras = KerasSpec.read(from, specOptions.name);
+    AutoencoderSpec spec = specOptions.resolveOver(keras.spec(), from.toString());
+    TrainingData data = dataOptions.load(main.home(), spec.training().seed());
+    Dataset in = data.inputs();
+    if (spec.kind() != ModelKind.CONVOLUTIONAL && spec.inputSize() == in.sampleSize()) {
+      // A flat Keras input ([784]) says nothing of the samples' layout; the card keeps the data's (28×28×1).
+      spec = spec.toBuilder().inputShape(in.height(), in.width(), in.channels()).build();
+    }
+    Map<String, ModelWeights.Tensor> initial = new LinkedHashMap<>();
+    keras.weights().forEach((k, v) -> initial.put(k, new ModelWeights.Tensor(v.shape(), v.floats())));
+    System.out.println("Starting from " + from + " (" + keras.source().get("format") + ", Keras "
+        + keras.source().get("kerasVersion") + ") as a " + spec.kind().jsonName() + " autoencoder, code "
+        + spec.codeShape() + ", " + initial.size() + " variables");
+    return report(spec, TrainingRun.trainAndExport(spec, data, models, ConsoleProgress.forSystemOut(),
+        new TrainingRun.Start(new ModelWeights(initial), keras.source())));
+  }
+
+  private static int report(AutoencoderSpec spec, TrainingRun.Outcome outcome) {
     var last = outcome.history().last();
     System.out.printf(Locale.ROOT, "Exported %s version %d to %s%n", spec.name(), outcome.version(),
         outcome.directory());

@@ -2,6 +2,7 @@ package io.aebridge.cli;
 
 import io.aebridge.export.ModelCard;
 import io.aebridge.export.SavedModelExporter;
+import io.aebridge.graph.ModelWeights;
 import io.aebridge.spec.AutoencoderSpec;
 import io.aebridge.train.ProgressListener;
 import io.aebridge.train.TrainedModel;
@@ -11,6 +12,7 @@ import io.aebridge.train.TrainingData;
 import io.aebridge.train.TrainingHistory;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -24,8 +26,19 @@ final class TrainingRun {
 
   private TrainingRun() {}
 
+  /**
+   * Weights to start from instead of fresh ones, and where they came from (recorded in the model card's
+   * {@code data.initialWeights}).
+   */
+  record Start(ModelWeights weights, Map<String, String> source) {}
+
   static Outcome trainAndExport(AutoencoderSpec spec, TrainingData data, Path modelsRoot, ProgressListener progress)
       throws IOException {
+    return trainAndExport(spec, data, modelsRoot, progress, null);
+  }
+
+  static Outcome trainAndExport(AutoencoderSpec spec, TrainingData data, Path modelsRoot, ProgressListener progress,
+      Start start) throws IOException {
     Trainer trainer = new Trainer();
     CountDownLatch finished = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
@@ -38,9 +51,12 @@ final class TrainingRun {
       }
     }, "aebridge-cancel-training");
     Runtime.getRuntime().addShutdownHook(hook);
-    try (TrainedModel model = trainer.train(spec, data, progress)) {
+    try (TrainedModel model = trainer.train(spec, data, progress, start == null ? null : start.weights())) {
       ModelCard card = ModelCard.create(spec, model.loss().jsonName(), model.weights().parameterCount(),
           model.history(), data.inputs());
+      if (start != null) {
+        card = card.withData("initialWeights", start.source());
+      }
       SavedModelExporter.Exported exported =
           SavedModelExporter.export(modelsRoot, spec, model.weights(), card);
       return new Outcome(exported.directory(), exported.version(), model.history(), model.loss().jsonName());

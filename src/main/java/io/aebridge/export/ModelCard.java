@@ -97,6 +97,14 @@ public record ModelCard(
         versions, signatures);
   }
 
+  /** This card with one more entry in {@code data} (e.g. the weights training started from). */
+  public ModelCard withData(String key, Object value) {
+    Map<String, Object> more = new LinkedHashMap<>(data);
+    more.put(key, value);
+    return new ModelCard(schemaVersion, name, createdAt, spec, loss, parameterCount, history, more, evaluation,
+        versions, signatures);
+  }
+
   /** This card with the signature summary of the SavedModel it describes. */
   ModelCard withSignatures(Map<String, String> newSignatures) {
     return new ModelCard(schemaVersion, name, createdAt, spec, loss, parameterCount, history, data, evaluation,

@@ -150,6 +150,19 @@ public final class KerasModel implements AutoCloseable {
    *     layer/option (named with its class and what is supported), weights missing or of the wrong shape
    */
   public static KerasModel read(Path file, String codeLayer, Limits limits) throws KerasImportException {
+    return parse(file, limits, (f, sha256, format, version, model, weights) ->
+        build(f, sha256, format, version, model, weights, codeLayer));
+  }
+
+  /** What to make of a parsed file while its weights are open (the weight store is closed afterwards). */
+  @FunctionalInterface
+  interface Reader<R> {
+    R read(Path file, String sha256, String format, String kerasVersion, Model model, WeightStore weights)
+        throws KerasImportException;
+  }
+
+  /** Reads the file's config and opens its weights (with every check of {@link #read}), then hands both on. */
+  static <R> R parse(Path file, Limits limits, Reader<R> reader) throws KerasImportException {
     String sha256;
     byte[] magic = new byte[8];
     try (InputStream in = Files.newInputStream(file)) {
@@ -160,10 +173,10 @@ public final class KerasModel implements AutoCloseable {
       throw new KerasImportException(file, "cannot read it: " + e.getMessage(), e);
     }
     if (startsWith(magic, new byte[] {'P', 'K', 3, 4})) {
-      return readKeras3(file, sha256, codeLayer, limits);
+      return readKeras3(file, sha256, limits, reader);
     }
     if (startsWith(magic, new byte[] {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'})) {
-      return readLegacy(file, sha256, codeLayer, limits);
+      return readLegacy(file, sha256, limits, reader);
     }
     throw new KerasImportException(file, "neither a Keras 3 .keras archive (a zip) nor a Keras 2 / tf.keras .h5 "
         + "file (HDF5): the first bytes are " + HexFormat.of().formatHex(magic));
@@ -173,7 +186,7 @@ public final class KerasModel implements AutoCloseable {
     return a.length >= prefix.length && Arrays.equals(Arrays.copyOf(a, prefix.length), prefix);
   }
 
-  private static KerasModel readKeras3(Path file, String sha256, String codeLayer, Limits limits)
+  private static <R> R readKeras3(Path file, String sha256, Limits limits, Reader<R> reader)
       throws KerasImportException {
     Path weights = null;
     try (ZipFile zip = new ZipFile(file.toFile())) {
@@ -195,8 +208,8 @@ public final class KerasModel implements AutoCloseable {
         copyBounded(file, WEIGHTS_ENTRY, in, out, limits.maxWeightsBytes(), w.getCrc());
       }
       try (HdfFile hdf = openHdf(file, weights)) {
-        return build(file, sha256, "keras", version, model, new WeightStore.Keras3(hdf, limits.maxWeightValues()),
-            codeLayer);
+        return reader.read(file, sha256, "keras", version, model,
+            new WeightStore.Keras3(hdf, limits.maxWeightValues()));
       }
     } catch (ZipException e) {
       throw new KerasImportException(file, "not a readable zip archive (" + e.getMessage() + ")", e);
@@ -215,7 +228,7 @@ public final class KerasModel implements AutoCloseable {
     }
   }
 
-  private static KerasModel readLegacy(Path file, String sha256, String codeLayer, Limits limits)
+  private static <R> R readLegacy(Path file, String sha256, Limits limits, Reader<R> reader)
       throws KerasImportException {
     try (HdfFile hdf = openHdf(file, file)) {
       String config = stringAttribute(file, hdf, "model_config");
@@ -234,8 +247,8 @@ public final class KerasModel implements AutoCloseable {
         throw new KerasImportException(file, "the file has a model_config but no model_weights group: saved "
             + "without weights?");
       }
-      return build(file, sha256, "h5", version == null ? "unknown" : version, model,
-          new WeightStore.Legacy(group, limits.maxWeightValues()), codeLayer);
+      return reader.read(file, sha256, "h5", version == null ? "unknown" : version, model,
+          new WeightStore.Legacy(group, limits.maxWeightValues()));
     } catch (RuntimeException e) {
       throw new KerasImportException(file, "not a readable HDF5 file (" + e + ")", e);
     }

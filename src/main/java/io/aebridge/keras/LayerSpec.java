@@ -60,7 +60,10 @@ sealed interface LayerSpec {
   @JsonIgnoreProperties(ignoreUnknown = true)
   record Dense(String name, int units, @JsonProperty("activation") JsonNode activationConfig,
       @JsonProperty("use_bias") Boolean useBias, @JsonProperty("lora_rank") Integer loraRank,
-      @JsonProperty("quantization_config") JsonNode quantization) implements LayerSpec {
+      @JsonProperty("quantization_config") JsonNode quantization,
+      @JsonProperty("activity_regularizer") JsonNode activityRegularizer,
+      @JsonProperty("kernel_regularizer") JsonNode kernelRegularizer,
+      @JsonProperty("bias_regularizer") JsonNode biasRegularizer) implements LayerSpec {
     public Dense {
       Checks.positive("units", units);
       Checks.activation(activationConfig);
@@ -94,7 +97,10 @@ sealed interface LayerSpec {
       @JsonProperty("kernel_size") int[] kernelSize, int[] strides, String padding,
       @JsonProperty("dilation_rate") int[] dilationRate, Integer groups,
       @JsonProperty("output_padding") int[] outputPadding, @JsonProperty("activation") JsonNode activationConfig,
-      @JsonProperty("use_bias") Boolean useBias) implements LayerSpec {
+      @JsonProperty("use_bias") Boolean useBias,
+      @JsonProperty("activity_regularizer") JsonNode activityRegularizer,
+      @JsonProperty("kernel_regularizer") JsonNode kernelRegularizer,
+      @JsonProperty("bias_regularizer") JsonNode biasRegularizer) implements LayerSpec {
     public Conv {
       Checks.positive("filters", filters);
       Checks.activation(activationConfig);

@@ -2,7 +2,10 @@ package io.aebridge.train;
 
 import io.aebridge.data.Dataset;
 import io.aebridge.graph.AutoencoderGraph;
+import io.aebridge.graph.InitialParameters;
+import io.aebridge.graph.ModelWeights;
 import io.aebridge.graph.Objective;
+import io.aebridge.graph.ParameterFactory;
 import io.aebridge.graph.SeededParameters;
 import io.aebridge.spec.AutoencoderSpec;
 import io.aebridge.spec.LossKind;
@@ -61,6 +64,21 @@ public final class Trainer {
    * @throws TrainingCancelledException when {@link #cancel()} was called
    */
   public TrainedModel train(AutoencoderSpec spec, TrainingData data, ProgressListener listener) {
+    return train(spec, data, listener, null);
+  }
+
+  /**
+   * Trains a model that starts from {@code initial} instead of fresh seeded weights, e.g. weights imported from a
+   * Keras file ({@code io.aebridge.keras.KerasSpec}); otherwise as {@link #train(AutoencoderSpec, TrainingData,
+   * ProgressListener)}.
+   *
+   * @param initial a value for every variable of {@code spec}'s graph, by graph name ({@code encoder_code_kernel}
+   *     …), or {@code null} for fresh seeded weights
+   * @throws IllegalArgumentException also when {@code initial} lacks a variable, has one of another shape, or has
+   *     one the graph does not use
+   */
+  public TrainedModel train(AutoencoderSpec spec, TrainingData data, ProgressListener listener,
+      ModelWeights initial) {
     checkShapes(spec, data.inputs());
     LossKind loss = spec.resolvedLoss(data.inUnitInterval());
     if (loss == LossKind.BCE && !data.targets().isUnitInterval()) {
@@ -78,8 +96,12 @@ public final class Trainer {
     Graph graph = new Graph();
     try {
       Ops tf = Ops.create(graph);
-      SeededParameters params = new SeededParameters(training.seed());
+      ParameterFactory params =
+          initial == null ? new SeededParameters(training.seed()) : new InitialParameters(initial);
       AutoencoderGraph model = AutoencoderGraph.build(tf, spec, params);
+      if (params instanceof InitialParameters given) {
+        given.checkAllUsed();
+      }
       Objective objective = Objective.build(tf, model, spec, loss);
       Op step = optimizer(graph, training).minimize(objective.total(), "train");
       Session session = new Session(graph, SESSION_CONFIG);
