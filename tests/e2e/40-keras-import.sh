@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end: `aebridge import` of a Keras 3 .keras and a tf.keras .h5 file (tests/fixtures/keras/demo.*) into a
 # models folder, `aebridge inspect` on the result, the SavedModel run by Python's tf.saved_model.load against the
-# file's Keras goldens, and a refused file that writes nothing. Env: PY, WORK, ROOT (see /work/lanes/COMMON.md).
+# file's Keras goldens, a refused file that writes nothing, and the round trip of `aebridge train --from`: a .keras
+# and an .h5 reference model trained one epoch further in Java (1000 digits), exported, and loaded by Python's
+# tf.saved_model.load, which must give the outputs Java computes from the same SavedModel (≤ 1e-5, every signature).
+# Env: PY, WORK, ROOT (see /work/lanes/COMMON.md).
 set -euo pipefail
 cd "$ROOT"
 models="$WORK/keras-models"
@@ -40,4 +43,21 @@ desc="a damaged file is refused with a message and writes no version"
 printf 'not a keras file' > "$WORK/broken.keras"
 check bash -c "! ./aebridge import '$WORK/broken.keras' --models '$models' > '$WORK/broken.log' 2>&1 \
   && grep -q 'neither a Keras 3 .keras archive' '$WORK/broken.log' && [ ! -e '$models/broken' ]"
+trained="$WORK/keras-trained"
+for pair in sparse.keras deep.h5; do
+  name="${pair%.*}"
+  desc="train --from $pair: 1 epoch in Java from the file's weights, exported to $trained/$name/1"
+  check bash -c "./aebridge train --from 'tests/fixtures/keras/$pair' --epochs 1 --limit 1000 --models '$trained' \
+    > '$WORK/train-from-$name.log' 2>&1 && grep -q 'Starting from' '$WORK/train-from-$name.log' \
+    && [ -f '$trained/$name/1/saved_model.pb' ] && grep -q '\"initialWeights\"' '$trained/$name/1/model-card.json'"
+  desc="tf.saved_model.load of the model trained from $pair gives Java's outputs (≤ 1e-5, every signature)"
+  check bash -c "./aebridge goldens '$trained/$name' --out '$WORK/java-$name' \
+    --input 'tests/fixtures/keras/$pair.goldens/input_0.npy' > '$WORK/goldens-$name.log' 2>&1 \
+    && '$PY' python-reference/check_java_export.py --model '$trained/$name/1' --goldens '$WORK/java-$name' \
+    --no-show > '$WORK/roundtrip-$name.log' 2>&1"
+done
+desc="train --from refuses the tutorial's conv model by layer (valid padding) and writes nothing"
+check bash -c "! ./aebridge train --from tests/fixtures/keras/conv.h5 --epochs 1 --models '$trained' \
+  > '$WORK/train-from-conv.log' 2>&1 && grep -q \"layer 'decoder/conv2d_5' (class Conv2D) uses padding 'valid'\" \
+  '$WORK/train-from-conv.log' && [ ! -e '$trained/conv' ]"
 exit $fail
