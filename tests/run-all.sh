@@ -6,8 +6,8 @@
 #   4. the Java build and every Java test (Maven; includes Python→Java parity on the committed and fresh models)
 #   5. Java→Python: models trained by the CLI, loaded by tf.saved_model.load, outputs compared to ≤1e-5, and
 #      `aebridge inspect` compared with `saved_model_cli show --all`
-#   6. 15 s of coverage-guided fuzzing of the server's request decoders (Jazzer; the long run and the 60 s load are
-#      tests/reliability/long-fuzz.sh and tests/reliability/load-60s.sh, on demand)
+#   6. 15 s of coverage-guided fuzzing of the server's request decoders and 15 s of the Keras importer (Jazzer; the
+#      long run and the 60 s load are tests/reliability/long-fuzz.sh and tests/reliability/load-60s.sh, on demand)
 #   7. the main job (`./aebridge quickstart`, 1 epoch) trains, evaluates and serves, and reuses its model when
 #      started again; a SIGINT during training leaves no model; the web page works in headless Chromium
 #   8. the benchmark harness as a smoke check: `bench/run.sh quick` must run through (its figures are printed and
@@ -105,6 +105,19 @@ if JAZZER_FUZZ=1 mvn "${mvn_flags[@]}" -q surefire:test -Dtest='io.aebridge.serv
   pass "$(grep -E '^Done [0-9]+ runs' "$work/fuzz.log" | tail -1): no 5xx, no hang"
 else
   fail "fuzzing"; grep -vE '^INFO: Instrumented' "$work/fuzz.log" | tail -60
+fi
+
+step "Coverage-guided fuzzing of the Keras importer (Jazzer, 15 s)"
+# Whole .keras/.h5 files mutated from the seeds in KerasImportFuzzTestInputs/quick/: an exception other than
+# KerasImportException, or one input over KerasImportFuzzTest.PER_INPUT_MILLIS, is a finding and fails the step
+# (Jazzer stores the input beside the seeds).
+if JAZZER_FUZZ=1 mvn "${mvn_flags[@]}" -q surefire:test -Dtest='io.aebridge.keras.KerasImportFuzzTest#quick' \
+     > "$work/keras-fuzz.log" 2>&1 \
+   && grep -q '^KerasImportFuzzTest: .* no crash, no hang' "$work/keras-fuzz.log"; then
+  pass "Keras importer: $(grep -E '^Done [0-9]+ runs' "$work/keras-fuzz.log" | tail -1); \
+$(grep -E '^KerasImportFuzzTest: ' "$work/keras-fuzz.log" | tail -1 | cut -d' ' -f2-)"
+else
+  fail "Keras importer fuzzing"; grep -vE '^INFO: Instrumented' "$work/keras-fuzz.log" | tail -60
 fi
 
 step "Java→Python: CLI-trained models loaded by tf.saved_model.load and saved_model_cli"

@@ -24,10 +24,13 @@ import org.junit.jupiter.api.BeforeAll;
  * fuzzes for 15 s.
  */
 class KerasImportFuzzTest {
-  static final long PER_INPUT_MILLIS = 20_000;
+  /** Hostile headers are refused in milliseconds since HDF5 is read from a memory map; 1.4 s was the slowest seen
+   *  while fuzzing on the loaded 2-core machine (TensorFlow building an accepted model). */
+  static final long PER_INPUT_MILLIS = 5_000;
   static final KerasModel.Limits LIMITS = new KerasModel.Limits(1 << 20, 4 << 20, 1 << 20);
   static final AtomicLong inputs = new AtomicLong();
   static final AtomicLong accepted = new AtomicLong();
+  static final AtomicLong slowest = new AtomicLong();
 
   /**
    * Loads and (under Jazzer) instruments every class an import touches before the clock starts: the first import
@@ -56,6 +59,7 @@ class KerasImportFuzzTest {
         assertTrue(expected.getMessage() != null && !expected.getMessage().isBlank());
       }
       long ms = (System.nanoTime() - t0) / 1_000_000;
+      slowest.accumulateAndGet(ms, Math::max);
       assertTrue(ms < PER_INPUT_MILLIS, "one input (" + data.length + " bytes, sha256 "
           + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data))
           + ") took " + ms + " ms");
@@ -68,6 +72,6 @@ class KerasImportFuzzTest {
   @AfterAll
   static void summary() {
     System.out.println("KerasImportFuzzTest: " + inputs.get() + " inputs (" + accepted.get()
-        + " imported), no crash, no hang");
+        + " imported, slowest " + slowest.get() + " ms), no crash, no hang");
   }
 }

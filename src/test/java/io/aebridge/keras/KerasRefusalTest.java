@@ -103,16 +103,27 @@ class KerasRefusalTest {
   }
 
   /**
-   * A fuzzing finding kept as a fixture: the weights file of a Keras 3 archive with one damaged object header. In a
-   * zip it is now refused by the CRC check ({@code slow-weights-in-zip.keras} in the fuzz corpus); read as an
-   * {@code .h5}, jHDF spends seconds (12 s on the loaded 2-core machine) before failing to read the root
-   * attributes. It is refused, not hung — how long jHDF takes on such headers is not bounded by the importer.
+   * A fuzzing finding kept as a fixture: the weights file of a Keras 3 archive with one damaged version-1 object
+   * header whose 4-byte size field declares far more than the file holds. jHDF's file-channel reader allocated a
+   * heap buffer of the declared size before reading (12 s of allocation and GC on the loaded 2-core machine); the
+   * importer now hands jHDF a memory map, where a read past the end fails at once. Asserted by what the reading
+   * thread allocates (load-independent; the old path allocated hundreds of MiB) and, loosely, by time.
    */
   @Test
-  void damagedAttributeHeaderIsRefused() throws Exception {
+  void damagedObjectHeaderIsRefusedWithoutAllocatingItsDeclaredSize() throws Exception {
     Path file = io.aebridge.ProjectPaths.root()
         .resolve("src/test/resources/io/aebridge/keras/findings/slow-attribute-header.h5");
-    assertTrue(refused(file).contains("cannot read attribute 'model_config'"));
+    refused(file); // loads the classes an import touches, so the figures below are the input's doing
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    long t0 = System.nanoTime();
+    String message = refused(file);
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertTrue(message.contains("cannot read attribute 'model_config'"), message);
+    assertTrue(allocated < 16L << 20, "refusing a 16 KiB file allocated " + allocated + " bytes");
+    assertTrue(millis < 3_000, "refusing took " + millis + " ms");
   }
 
   @Test
