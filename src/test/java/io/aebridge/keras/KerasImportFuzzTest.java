@@ -24,8 +24,10 @@ import org.junit.jupiter.api.BeforeAll;
  * fuzzes for 15 s.
  */
 class KerasImportFuzzTest {
-  /** Hostile headers are refused in milliseconds since HDF5 is read from a memory map; 1.4 s was the slowest seen
-   *  while fuzzing on the loaded 2-core machine (TensorFlow building an accepted model). */
+  /**
+   * Hostile headers are refused in milliseconds since HDF5 is read from a memory map; 1.4 s was the slowest input
+   * seen while fuzzing on the loaded 2-core machine (TensorFlow building an accepted model).
+   */
   static final long PER_INPUT_MILLIS = 5_000;
   static final KerasModel.Limits LIMITS = new KerasModel.Limits(1 << 20, 4 << 20, 1 << 20);
   static final AtomicLong inputs = new AtomicLong();
