@@ -54,10 +54,9 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private int trainFrom() throws Exception {
-    if (specOptions.name == null) {
-      specOptions.name = ImportCommand.defaultName(from);
-    }
-    KerasSpec keras = KerasSpec.read(from, specOptions.name);
+    // The name: --name, else the spec file's, else the Keras file's.
+    KerasSpec keras =
+        KerasSpec.read(from, specOptions.name != null ? specOptions.name : ImportCommand.defaultName(from));
     AutoencoderSpec spec = specOptions.resolveOver(keras.spec(), from.toString());
     TrainingData data = dataOptions.load(main.home(), spec.training().seed());
     Dataset in = data.inputs();
