@@ -1,11 +1,15 @@
 package io.aebridge.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aebridge.data.Dataset;
 import io.aebridge.graph.ModelWeights;
 import io.aebridge.keras.KerasSpec;
+import io.aebridge.load.ModelLayout;
 import io.aebridge.spec.AutoencoderSpec;
 import io.aebridge.spec.ModelKind;
 import io.aebridge.train.TrainingData;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -38,10 +42,14 @@ final class TrainCommand implements Callable<Integer> {
   Path models;
 
   @Option(names = "--from", paramLabel = "FILE",
-      description = "Start from the weights of a Keras autoencoder file (.keras or .h5) instead of fresh ones; its "
-          + "architecture replaces the architecture options. Dense stacks and same-padded conv/pool encoders with "
-          + "a mirrored decoder map; other models are refused, naming the layer (docs/keras-import.md).")
+      description = "Start from the weights of a Keras autoencoder file (.keras or .h5) instead of fresh ones; "
+          + "or give a model folder made by `aebridge import` to use the file its card names (unchanged). The "
+          + "file's architecture replaces the architecture options. Dense stacks and same-padded conv/pool "
+          + "encoders with a mirrored decoder map; other models are refused, naming the layer "
+          + "(docs/keras-import.md).")
   Path from;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Override
   public Integer call() throws Exception {
@@ -54,9 +62,26 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private int trainFrom() throws Exception {
+    Path file = from;
+    String importedSha = null;
+    if (Files.isDirectory(from)) {
+      // A model imported with `aebridge import`: its card names the Keras file, which must be unchanged.
+      Path card = InspectCommand.resolveVersion(from).resolve(ModelLayout.MODEL_CARD_FILE);
+      JsonNode source = Files.isRegularFile(card) ? JSON.readTree(card.toFile()).path("source") : null;
+      if (source == null || !source.path("file").isTextual() || !source.path("sha256").isTextual()) {
+        throw new IllegalArgumentException("--from " + from + ": not a Keras file, and " + card + " is not the card "
+            + "of a model made by `aebridge import` (no source.file and source.sha256); give the .keras/.h5 file");
+      }
+      file = Path.of(source.path("file").asText());
+      importedSha = source.path("sha256").asText();
+    }
     // The name: --name, else the spec file's, else the Keras file's.
     KerasSpec keras =
-        KerasSpec.read(from, specOptions.name != null ? specOptions.name : ImportCommand.defaultName(from));
+        KerasSpec.read(file, specOptions.name != null ? specOptions.name : ImportCommand.defaultName(file));
+    if (importedSha != null && !importedSha.equals(keras.source().get("sha256"))) {
+      throw new IllegalArgumentException("--from " + from + ": its card's source file " + file + " has changed since "
+          + "the import (SHA-256 " + keras.source().get("sha256") + ", the card says " + importedSha + ")");
+    }
     AutoencoderSpec spec = specOptions.resolveOver(keras.spec(), from.toString());
     TrainingData data = dataOptions.load(main.home(), spec.training().seed());
     Dataset in = data.inputs();
@@ -66,7 +91,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     Map<String, ModelWeights.Tensor> initial = new LinkedHashMap<>();
     keras.weights().forEach((k, v) -> initial.put(k, new ModelWeights.Tensor(v.shape(), v.floats())));
-    System.out.println("Starting from " + from + " (" + keras.source().get("format") + ", Keras "
+    System.out.println("Starting from " + file + " (" + keras.source().get("format") + ", Keras "
         + keras.source().get("kerasVersion") + ") as a " + spec.kind().jsonName() + " autoencoder, code "
         + spec.codeShape() + ", " + initial.size() + " variables");
     return report(spec, TrainingRun.trainAndExport(spec, data, models, ConsoleProgress.forSystemOut(),

@@ -62,6 +62,24 @@ class TrainFromTest {
   }
 
   @Test
+  void trainsFromAnImportedModelsSourceFileWhileItIsUnchanged() throws Exception {
+    Path copy = Files.copy(KERAS.resolve("deep.keras"), models.resolve("mine.keras"));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    assertEquals(0, run(err, "import", copy.toString(), "--models", models.resolve("imported").toString()),
+        err::toString);
+    String[] fromImport = args(models, "deep.keras", "--name", "again");
+    fromImport[2] = models.resolve("imported/mine").toString();
+    assertEquals(0, run(err, fromImport), err::toString);
+    JsonNode card = new ObjectMapper().readTree(models.resolve("again/1/model-card.json").toFile());
+    assertEquals(copy.toAbsolutePath().toString(), card.path("data").path("initialWeights").path("file").asText());
+
+    Files.copy(KERAS.resolve("demo.keras"), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    ByteArrayOutputStream changed = new ByteArrayOutputStream();
+    assertNotEquals(0, run(changed, fromImport));
+    assertTrue(changed.toString().contains("has changed since the import"), changed.toString());
+  }
+
+  @Test
   void refusesOptionsThatChangeTheArchitecture() throws Exception {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     assertNotEquals(0, run(err, args(models, "deep.keras", "--code-size", "16")));
