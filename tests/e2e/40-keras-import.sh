@@ -56,8 +56,4 @@ for pair in sparse.keras deep.h5; do
     && '$PY' python-reference/check_java_export.py --model '$trained/$name/1' --goldens '$WORK/java-$name' \
     --no-show > '$WORK/roundtrip-$name.log' 2>&1"
 done
-desc="train --from refuses the tutorial's conv model by layer (valid padding) and writes nothing"
-check bash -c "! ./aebridge train --from tests/fixtures/keras/conv.h5 --epochs 1 --models '$trained' \
-  > '$WORK/train-from-conv.log' 2>&1 && grep -q \"layer 'decoder/conv2d_5' (class Conv2D) uses padding 'valid'\" \
-  '$WORK/train-from-conv.log' && [ ! -e '$trained/conv' ]"
 exit $fail
