@@ -8,7 +8,6 @@ import io.aebridge.serve.core.ServingCore;
  * protocol-neutral {@link ServingCore} built on the models and the batcher (front-ends run requests through it).
  */
 final class Services {
-  private final ServerConfig config;
   private final ModelRepository repository;
   private final Inference inference;
   private final ServerMetrics metrics;
@@ -17,7 +16,6 @@ final class Services {
 
   Services(ServerConfig config, ModelRepository repository, Inference inference, ServerMetrics metrics,
       OpPolicy ops) {
-    this.config = config;
     this.repository = repository;
     this.inference = inference;
     this.metrics = metrics;
@@ -27,8 +25,9 @@ final class Services {
         config.requestTimeout(), statistics);
   }
 
+  /** The configuration in force: the model list (labels, version policies) may have been reloaded since start. */
   ServerConfig config() {
-    return config;
+    return repository.config();
   }
 
   ModelRepository repository() {
