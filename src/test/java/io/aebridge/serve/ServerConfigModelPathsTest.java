@@ -34,6 +34,26 @@ class ServerConfigModelPathsTest {
   }
 
   @Test
+  void withModelsReplacesOnlyTheModelListAndValidatesIt() {
+    ServerConfig c = ServerConfig.builder(null).port(0).grpcPort(-1).metricsPath("/m")
+        .model("a", new ModelSettings(VersionPolicy.latest(), Map.of("stable", 1L), null, Path.of("/x/a"))).build();
+    ServerConfig next = c.withModels(Map.of("b", new ModelSettings(VersionPolicy.all(), Map.of(), null,
+        Path.of("/y/b"))));
+    assertEquals(java.util.Set.of("b"), next.models().keySet());
+    assertEquals(Path.of("/y/b"), next.modelDir("b"));
+    assertNull(next.modelDir("a"));
+    assertEquals(VersionPolicy.all(), next.versionPolicyOf("b"));
+    assertEquals(Map.of(), next.labelsOf("a"));
+    assertEquals(c, next.withModels(c.models()), "everything but the model list is kept");
+
+    String empty = assertThrows(IllegalArgumentException.class, () -> c.withModels(Map.of())).getMessage();
+    assertTrue(empty.startsWith("modelsRoot is required"), empty);
+    String badName = assertThrows(IllegalArgumentException.class, () -> c.withModels(Map.of("a b",
+        new ModelSettings(null, Map.of(), null, Path.of("/z"))))).getMessage();
+    assertTrue(badName.startsWith("models: 'a b' is not a model name"), badName);
+  }
+
+  @Test
   void jsonFields() {
     ServerConfig c = ServerConfig.fromJson("{\"models\": {\"m\": {\"basePath\": \"/models/m\"}}, \"metricsPath\": "
         + "\"/monitoring/prometheus/metrics\", \"sessionThreads\": {\"intraOp\": 2, \"interOp\": 1}}");
