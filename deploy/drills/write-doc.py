@@ -117,13 +117,43 @@ def image_section(path, doc):
         return "(no image test results yet: run deploy/image/test.sh)"
     f = doc["figures"]
     rel = path.relative_to(ROOT)
-    return (f"Raw: [{rel}](../{rel}), `{doc['command']}` at {doc['started']}; {machine(doc)}. "
+    text = (f"Raw: [{rel}](../{rel}), `{doc['command']}` at {doc['started']}; {machine(doc)}. "
             f"{'All checks passed' if doc['passed'] else 'A check FAILED'}: {doc['summary']}. "
             f"Cold start in the container (podman run → /v2/health/ready 200, three models): "
             f"{fmt(f.get('cold_start_s'), ' s')}; RSS after start {fmt(f.get('rss_mib_after_start'), ' MiB')}; "
             f"image {fmt(f.get('size_mb_uncompressed'), ' MB')} uncompressed, "
             f"{fmt(f.get('size_mb_compressed'), ' MB')} compressed (gzip layers, what a registry stores and a "
             f"node pulls).")
+    runs = f.get("cold_starts")
+    if runs:
+        text += ("\n\n| start | podman run → Jetty listening | → first model served | → models ready | "
+                 "→ /v2/health/ready 200 |\n|---|---|---|---|---|")
+        for i, r in enumerate(runs, 1):
+            ph = r["phases"]
+            first = ph["models"][0]["served_s"] if ph.get("models") else None
+            text += (f"\n| {i} | {fmt(ph.get('listening_s'), ' s')} | {fmt(first, ' s')} | "
+                     f"{fmt(ph.get('models_ready_s'), ' s')} | {fmt(r['ready_s'], ' s')} |")
+    p = f.get("startup_probe")
+    if p and p.get("loads"):
+        first = {l["model"]: l["load_ms"] for l in p["loads"] if l["round"] == 1}
+        again = {l["model"]: l["load_ms"] for l in p["loads"] if l["round"] == 2}
+        m0 = next(iter(first))
+        text += (f"\n\nThe native parts alone (`StartupProbe` in a fresh container of the image): podman run → JVM "
+                 f"start {fmt(p['launch_to_jvm_start_ms'], ' ms')}, JVM start → `main` "
+                 f"{fmt(p['main_uptime_ms'], ' ms')}, TensorFlow's native library "
+                 f"{fmt(p['tensorflow_native_load_ms'], ' ms')}, the first SavedModel ({m0.split('/')[-1]}) "
+                 f"{fmt(first[m0], ' ms')} against {fmt(again[m0], ' ms')} loaded again (TensorFlow's first-session "
+                 f"start-up is the difference).")
+    du = f.get("du_kib")
+    if du:
+        mb = {k: v * 1024 / 1e6 for k, v in du.items()}
+        text += ("\n\nWhere the size is (du inside the image, MB): "
+                 + ", ".join(f"`{k}` {fmt(v)}" for k, v in mb.items()) + ".")
+    nat = f.get("native_bytes")
+    if nat:
+        text += (" TensorFlow's natives as shipped (stripped): "
+                 + ", ".join(f"`{k}` {fmt(v / 1e6)} MB" for k, v in nat.items() if k != "LICENSE") + ".")
+    return text
 
 
 def render(text):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the AE Bridge OCI image with no image registry: a Debian bookworm base made by debootstrap from Debian
 # packages, with a Java runtime cut by jlink to the modules the application needs (from Debian's
-# openjdk-17-jdk-headless + openjdk-17-jmods, installed in a throw-away copy of the base, never in the image), then
+# openjdk-17-jdk-headless, which carries the jmods, installed in a throw-away copy of the base, never in the image), then
 # the application layered on it with buildah. Run as root (debootstrap and buildah need it). Needs: debootstrap
 # buildah podman runc binutils (Debian packages; the script installs the missing ones with apt-get and says so),
 # Maven and a JDK 17 (jdeps) for the jar.
@@ -52,7 +52,9 @@ export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=
 suite=bookworm
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # Installed only in the throw-away copy where jlink runs; the image gets jlink's output.
-jdk_packages="openjdk-17-jdk-headless openjdk-17-jmods"
+jdk_packages="openjdk-17-jdk-headless"
+# Security updates: the JDK the runtime is cut from and the base's packages come with bookworm-security's fixes.
+security_mirror="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 # Bump base_recipe when the base's recipe below changes (the cached tar is keyed on it).
 base_recipe=2
 mkdir -p "$cache"
@@ -76,7 +78,7 @@ echo "build.sh: jdeps: the Java modules the jar and its libraries use (a minute)
 modules=$(jdeps --multi-release 17 --ignore-missing-deps --print-module-deps --recursive --class-path "$cp_list" "$jar")
 modules=$(printf '%s\n' ${modules//,/ } jdk.crypto.ec jdk.naming.dns jdk.unsupported jdk.management jdk.zipfs | sort -u | paste -sd,)
 echo "build.sh: Java modules: $modules" >&2
-base_key=$(printf '%s\n' "$suite" "$mirror" "$jdk_packages" "$modules" "$base_recipe" | sha256sum | cut -c1-12)
+base_key=$(printf '%s\n' "$suite" "$mirror" "$security_mirror" "$jdk_packages" "$modules" "$base_recipe" | sha256sum | cut -c1-12)
 base_tar="$cache/base-$suite-$base_key.tar"
 
 # ---------------------------------------------------------------- base: debootstrap + jlink'd runtime, one sorted tar
@@ -93,20 +95,23 @@ if [[ ! -f $base_tar ]]; then
     mv "$minbase.tmp" "$minbase"
   fi
   cp -a "$minbase" "$rootfs"
+  echo "deb $security_mirror $suite-security main" > "$rootfs/etc/apt/sources.list.d/security.list"
   # The JDK goes into a copy: jlink runs there, and only its output comes back into the base.
-  cp -a "$minbase" "$jdkfs"
-  mount -t proc proc "$jdkfs/proc"
-  trap 'umount "$jdkfs/proc" 2>/dev/null || true' EXIT
-  # ca-certificates-java runs java in its postinst: /proc must be there. The runtime's own CDS archive
-  # (--generate-cds-archive) is the base the application's archive is laid on.
-  chroot "$jdkfs" /bin/sh -ec "
-    export DEBIAN_FRONTEND=noninteractive
+  cp -a "$rootfs" "$jdkfs"
+  in_chroot() {  # DIR SCRIPT: runs SCRIPT in DIR with /proc mounted (ca-certificates-java runs java in its postinst)
+    mount -t proc proc "$1/proc"
+    trap 'umount "'"$1"'/proc" 2>/dev/null || true' EXIT
+    chroot "$1" /bin/sh -ec "export DEBIAN_FRONTEND=noninteractive; $2" >&2
+    umount "$1/proc"; trap - EXIT
+  }
+  in_chroot "$rootfs" "apt-get update -qq; apt-get upgrade -y -qq >/dev/null; apt-get clean"
+  # The runtime's own CDS archive (--generate-cds-archive) is the base the application's archive is laid on;
+  # --strip-debug also strips the native libraries' debug symbols, with binutils' objcopy.
+  in_chroot "$jdkfs" "
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends $jdk_packages >/dev/null
+    apt-get install -y -qq --no-install-recommends $jdk_packages binutils >/dev/null
     jlink --add-modules $modules --strip-debug --no-man-pages --no-header-files --generate-cds-archive \
-      --output /opt/java
-  " >&2
-  umount "$jdkfs/proc"; trap - EXIT
+      --output /opt/java"
   mkdir -p "$rootfs/opt"
   cp -a "$jdkfs/opt/java" "$rootfs/opt/java"
   rm -rf "$jdkfs"

@@ -175,7 +175,8 @@ podman run --rm --entrypoint du "$image" -sk /opt/java /opt/java/lib/modules /op
   /opt/aebridge/native /opt/aebridge/lib /opt/aebridge/aebridge.jar /opt/aebridge/aebridge.jsa /usr /var /etc \
   > "$work/du.txt" 2>>"$log" || true
 sed 's/^/     du (KiB) /' "$work/du.txt" | tee -a "$log"
-podman run --rm --entrypoint sh "$image" -c 'ls -l /opt/aebridge/native' 2>>"$log" | sed 's/^/     /' | tee -a "$log"
+podman run --rm --entrypoint sh "$image" -c 'cd /opt/aebridge/native && stat -c "%n %s" *' > "$work/native.txt" 2>>"$log" || true
+sed 's/^/     native (bytes) /' "$work/native.txt" | tee -a "$log"
 
 # Compressed size: what a registry stores and a node pulls (gzip layers, as podman push writes them).
 rm -rf "$work/oci"
@@ -192,6 +193,9 @@ figs+="\"cold_starts\": [$(paste -sd, "$runs")], \"startup_probe\": $(cat "$work
 figs+="\"du_kib\": $(python3 -c "
 import json
 print(json.dumps({p: int(k) for k, p in (l.split('\t') for l in open('$work/du.txt').read().split('\n') if l)}))"), "
+figs+="\"native_bytes\": $(python3 -c "
+import json
+print(json.dumps({n: int(b) for n, b in (l.split() for l in open('$work/native.txt').read().split('\n') if l)}))"), "
 figs+="\"layers\": $(python3 -c "
 import json
 print(json.dumps([dict(zip(('size', 'created_by'), l.split('|', 1))) for l in open('$work/layers.txt').read().split('\n') if l]))"), "
