@@ -108,6 +108,13 @@ if podman logs "$name" 2>&1 | grep -q "Picked up JAVA_TOOL_OPTIONS.*SharedArchiv
 else
   fail "the JVM was not given the class-data-sharing archive"
 fi
+# Given is not used: the JVM drops an archive that does not match its runtime or class path without a word (the
+# image turns CDS logging off). Classes loaded from the archive's top (application) layer show it is used.
+shared=$(podman run --rm --entrypoint java "$image" -Xms512m -Xmx512m -Xlog:class+load=info \
+  -jar /opt/aebridge/aebridge.jar --version 2>>"$log" | grep -c 'shared objects file (top)' || true)
+fig[cds_classes_from_archive_at_version]=$shared
+if ((shared > 100)); then ok "the archive is used: $shared classes of \`aebridge --version\` came from its application layer"
+else fail "the archive is not used: $shared classes came from its application layer"; fi
 
 user=$(podman exec "$name" id -u)
 [[ $user == 10001 ]] && ok "runs as uid $user (non-root)" || fail "runs as uid $user, expected 10001"
