@@ -20,7 +20,7 @@
 # The image: user aebridge (uid 10001, no shell, no home writes), the Java runtime in /opt/java (jlink: only the
 # modules `jdeps --print-module-deps` finds in the jar and its libraries, plus the few that are loaded by name), the
 # app in /opt/aebridge (jar, target/lib without any TensorFlow natives jar, the linux-x86_64 natives unpacked in
-# /opt/aebridge/native with their debug symbols stripped — strip --strip-unneeded, 683 → ~500 MB — so nothing is
+# /opt/aebridge/native with their symbol tables and debug information stripped (strip --strip-unneeded), so nothing is
 # extracted at start: a read-only root file system works, only /tmp must be writable), the class-data-sharing
 # archive /opt/aebridge/aebridge.jsa (made in the image by a real server start, used by every java in the image
 # through JAVA_TOOL_OPTIONS), models read from /models, REST on 8501, gRPC on 8500 (TF Serving's ports), a fixed
