@@ -74,6 +74,15 @@ def drills_section(path, doc):
                      f"{f' ({kinds})' if kinds else ''} | {s['balancer_retries']} / {s['balancer_redispatches']} "
                      f"| {fmt(s['p99_ms'], ' ms')} | {fmt(s.get('event_p99_ms'), ' ms')} | {goals[name]} "
                      f"{TICK[bool(doc['goals_met'].get(name))]} |")
+    seen = [(n, d[n]["balancer_abnormal_sessions"]) for n in ("rollout", "restart", "kill", "broken")
+            if n in d and "balancer_abnormal_sessions" in d[n]]
+    if seen:
+        lines.append("")
+        lines.append("Sessions HAProxy ended abnormally (its log, `%tsc` termination state and status; SD: the "
+                     "replica's connection broke while its response was being forwarded, SH: before its headers, "
+                     "SC: no replica could be connected to): "
+                     + "; ".join(f"{n}: " + (", ".join(f"{k} × {v}" for k, v in a["by_termination_state_and_status"]
+                                                       .items()) or "none") for n, a in seen) + ".")
     return "\n".join(lines)
 
 
