@@ -2,12 +2,16 @@ package io.aebridge.serve;
 
 import io.aebridge.serve.core.InferenceStatistics;
 import io.aebridge.serve.core.ServingCore;
+import io.aebridge.serve.repository.CoreBackend;
+import io.aebridge.serve.repository.Inference;
+import io.aebridge.serve.repository.ModelRepository;
+import io.aebridge.serve.repository.OpPolicy;
 
 /**
  * What the endpoint classes share: the configuration, the models, the batcher, the metrics, the op policy, and the
  * protocol-neutral {@link ServingCore} built on the models and the batcher (front-ends run requests through it).
  */
-final class Services {
+public final class Services {
   private final ModelRepository repository;
   private final Inference inference;
   private final ServerMetrics metrics;
@@ -26,11 +30,11 @@ final class Services {
   }
 
   /** The configuration in force: the model list (labels, version policies) may have been reloaded since start. */
-  ServerConfig config() {
+  public ServerConfig config() {
     return repository.config();
   }
 
-  ModelRepository repository() {
+  public ModelRepository repository() {
     return repository;
   }
 
@@ -42,17 +46,17 @@ final class Services {
     return metrics;
   }
 
-  OpPolicy ops() {
+  public OpPolicy ops() {
     return ops;
   }
 
   /** The serving core every front-end (REST, V2, gRPC) runs requests through. */
-  ServingCore core() {
+  public ServingCore core() {
     return core;
   }
 
   /** The deadline of a request that starts now, as a {@link System#nanoTime()} value. */
-  long deadline() {
+  public long deadline() {
     return core.deadline();
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aebridge.serve.ServerConfig.ModelSettings;
 import io.aebridge.serve.ServerConfig.SessionThreads;
+import io.aebridge.serve.repository.VersionPolicy;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
