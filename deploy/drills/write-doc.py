@@ -165,11 +165,28 @@ def image_section(path, doc):
     return text
 
 
+def killcheck_section(path, doc):
+    if doc is None or "kill" not in doc.get("drills", {}):
+        return "(no separate kill check yet: `deploy/drills/run.sh --drills kill --results deploy/drills/results/kill-check-<time>`)"
+    k = doc["drills"]["kill"]
+    ev = k["events"][0]
+    rel = path.relative_to(ROOT)
+    a = k.get("balancer_abnormal_sessions", {})
+    states = ", ".join(f"{key} × {v}" for key, v in a.get("by_termination_state_and_status", {}).items()) or "none"
+    kinds = ", ".join(f"{key} {v}" for key, v in k["failures_by_kind"].items()) or "none"
+    return (f"A kill drill run on its own with HAProxy's log on ([{rel}](../{rel}), `{doc['command'].strip()}` at "
+            f"{doc['started']}; {machine(doc)}): {fmt(k['requests'])} requests, {k['failed']} failed at the client "
+            f"({kinds}), {ev['in_flight_at_kill']} in flight on the killed replica, {k['balancer_retries']} balancer "
+            f"retries; the sessions HAProxy ended abnormally, by termination state and status: {states}.")
+
+
 def render(text):
     dpath, ddoc = newest("deploy/drills/results/drills-*.json")
     tpath, tdoc = newest("deploy/drills/results/throughput-*.json")
     ipath, idoc = newest("deploy/image/results/image-*.json")
     parts = {"image": image_section(ipath, idoc)}
+    kpath, kdoc = newest("deploy/drills/results/kill-check-*/drills-*.json")
+    parts["killcheck"] = killcheck_section(kpath, kdoc)
     if ddoc:
         parts["drills"] = drills_section(dpath, ddoc)
     # The newest run that measured throughput: a throughput-only run, or the drills run.
