@@ -73,12 +73,14 @@ class Replica:
         self.proc = None
 
     def start(self):
+        # No gRPC port: the drills go through HAProxy over HTTP, and `serve` would otherwise open 8500 in every
+        # replica (the first takes it, the others fail to start).
         env = dict(os.environ, AEBRIDGE_POLL_INTERVAL="1s", TF_CPP_MIN_LOG_LEVEL="2")
         out = open(self.work / f"{self.name}.log", "a")
         self.proc = subprocess.Popen(
             ["java", f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:-UsePerfData",
              "-jar", str(ROOT / "target" / "aebridge.jar"), "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--models", str(self.models)],
+             "--port", str(self.port), "--grpc-port", "0", "--models", str(self.models)],
             stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         self.started = time.time()
         self.log(f"{self.name}: started pid {self.proc.pid} on port {self.port} with {self.models}")
