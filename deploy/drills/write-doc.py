@@ -177,7 +177,10 @@ def killcheck_section(path, doc):
     return (f"A kill drill run on its own with HAProxy's log on ([{rel}](../{rel}), `{doc['command'].strip()}` at "
             f"{doc['started']}; {machine(doc)}): {fmt(k['requests'])} requests, {k['failed']} failed at the client "
             f"({kinds}), {ev['in_flight_at_kill']} in flight on the killed replica, {k['balancer_retries']} balancer "
-            f"retries; the sessions HAProxy ended abnormally, by termination state and status: {states}.")
+            f"retries; the sessions HAProxy logged (abnormal, or retried: `dontlog-normal` keeps both), by "
+            f"termination state and status: {states} (`--` is a normal end: a request replayed on another replica "
+            f"and answered there; `SD`/`SH` would be a replica's connection breaking during or before its "
+            f"response).")
 
 
 def render(text):
