@@ -589,8 +589,40 @@ def startup_phases(log_file: Path, launched_epoch: float) -> dict:
     return phases
 
 
+IMAGE = os.environ.get("AEBRIDGE_IMAGE", "localhost/aebridge:latest")
+
+
+def image_available() -> tuple[bool, str]:
+    """Whether the cold-start part can also start the image (deploy/image/build.sh made it; podman needs root)."""
+    if os.geteuid() != 0 or not shutil.which("podman"):
+        return False, "needs root and podman (deploy/image/build.sh builds the image)"
+    env = {**os.environ, "CONTAINERS_CONF": str(REPO / "deploy" / "image" / "containers.conf")}
+    if subprocess.run(["podman", "image", "exists", IMAGE], env=env).returncode != 0:
+        return False, f"no image {IMAGE} (deploy/image/build.sh builds it)"
+    return True, IMAGE
+
+
+def image_server(name: str, models_dir: Path, work: Path) -> Server:
+    """The image as the Deployment runs it (its command; the image's JAVA_TOOL_OPTIONS bring the natives path and
+    the CDS archive), read-only, models mounted read-only, in the foreground so that stopping `podman run` stops
+    the container. Its process is podman's, so CPU and RSS are not the server's: they are not reported."""
+    port = free_port()
+    # The image's user (uid 10001) must read them; an export's version folders are private to their owner (0700).
+    subprocess.run(["chmod", "-R", "a+rX", str(models_dir)], check=True)
+    opts = [o for o in LOG_TIME_OPTS.split(" ") if o]
+    cmd = ["podman", "run", "--rm", "--name", f"aebridge-bench-{name}-{os.getpid()}", "--read-only",
+           "--read-only-tmpfs=false", "--tmpfs", "/tmp:rw,size=64m,mode=1777", "-v", f"{models_dir}:/models:ro",
+           "-p", f"127.0.0.1:{port}:8501", "--entrypoint",
+           json.dumps(["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", *opts, "-jar",
+                       "/opt/aebridge/aebridge.jar"]),
+           IMAGE, "serve", "--host", "0.0.0.0", "--port", "8501", "--grpc-port", "0", "--models", "/models"]
+    env = child_env(CONTAINERS_CONF=str(REPO / "deploy" / "image" / "containers.conf"))
+    return Server(name, cmd, env, port, "/v2/health/ready", work / f"server-{name}.log")
+
+
 def part_coldstart(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> None:
-    log("\n== coldstart: process start → /v2/health/ready 200 with three models, without and with the CDS archive")
+    log("\n== coldstart: process start → /v2/health/ready 200 with three models, without and with the CDS archive"
+        " (and the image, when there is one)")
     part: dict = {"load_before": loadavg(), "models": list(MODELS)}
     results["coldstart"] = part
     ok, how = our_server_available(args.server_cmd)
@@ -621,18 +653,30 @@ def part_coldstart(args, cfg: dict, results: dict, work: Path, models_dir: Path)
         + ", ".join(f"{m} {first[m]:.0f}/{again[m]:.0f} ms" for m in MODELS[1:]))
 
     variants = {"no CDS": {"AEBRIDGE_CDS": "off"}, "CDS": {}}
+    with_image, why = image_available()
+    if with_image:
+        variants["image"] = None
+        part["image"] = why
+    else:
+        part["image_skipped"] = why
+        log(f"  image: skipped ({why})")
     runs: dict = {v: [] for v in variants}
     count = args.cold_starts or cfg["cold_starts"]
     for i in range(count):
         # Taken in turns, order rotating, so a drifting load does not favour one variant.
         order = list(variants) if i % 2 == 0 else list(reversed(variants))
         for label in order:
-            s = our_server(args, f"cold-{label.replace(' ', '')}-{i}", models_dir, variants[label], work,
-                           java_opts=LOG_TIME_OPTS)
+            if label == "image":
+                if "image_failed" in part:
+                    continue
+                s = image_server(f"cold-image-{i}", models_dir, work)
+            else:
+                s = our_server(args, f"cold-{label.replace(' ', '')}-{i}", models_dir, variants[label], work,
+                               java_opts=LOG_TIME_OPTS)
             try:
                 launched = time.time()
                 ready = s.start()
-                cpu = cpu_seconds(s.proc.pid)
+                cpu = cpu_seconds(s.proc.pid) if label != "image" else None
                 all_ready = ready
                 for model in MODELS:
                     deadline = time.perf_counter() + 60
@@ -642,7 +686,7 @@ def part_coldstart(args, cfg: dict, results: dict, work: Path, models_dir: Path)
                         time.sleep(0.01)
                     all_ready = time.perf_counter() - s.started
                 run = {"ready_s": ready, "all_models_ready_s": all_ready, "cpu_s_at_ready": cpu,
-                       "rss_mib": s.rss_mib(), "load": loadavg()[0],
+                       "rss_mib": s.rss_mib() if label != "image" else None, "load": loadavg()[0],
                        "phases": startup_phases(s.log_file, launched)}
                 runs[label].append(run)
                 ph = run["phases"]
@@ -650,14 +694,22 @@ def part_coldstart(args, cfg: dict, results: dict, work: Path, models_dir: Path)
                     f"{fmt(ph.get('listening_s'), 2)} s; models served at "
                     + ", ".join(f"{m['model']} {m['served_s']:.2f} s ({m['load_and_warmup_ms']} ms)"
                                 for m in ph["models"]) + f"; load {run['load']:.1f})")
+            except RuntimeError as e:
+                if label != "image":
+                    raise
+                # The image is an extra: its failure is reported, and the other variants' figures still come.
+                part["image_failed"] = f"{e}\n{s.tail()}"
+                log(f"  image: FAILED, left out of the remaining runs: {e}\n{s.tail()}")
             finally:
                 s.stop()
     part["runs"] = runs
     summary = {}
     for label, rs in runs.items():
+        if not rs:
+            continue
+        cpus = [r["cpu_s_at_ready"] for r in rs if r["cpu_s_at_ready"] is not None]
         summary[label] = {"median_ready_s": statistics.median(r["ready_s"] for r in rs),
-                          "median_cpu_s": statistics.median(r["cpu_s_at_ready"] for r in rs
-                                                            if r["cpu_s_at_ready"] is not None),
+                          "median_cpu_s": statistics.median(cpus) if cpus else None,
                           "median_listening_s": statistics.median(r["phases"].get("listening_s", float("nan"))
                                                                   for r in rs)}
     part["summary"] = summary
@@ -671,6 +723,10 @@ def part_coldstart(args, cfg: dict, results: dict, work: Path, models_dir: Path)
               f"cold start over {count} run(s) each; load average {part['load_before'][0]:.1f} → "
               f"{part['load_after'][0]:.1f} on {os.cpu_count()} cores"))
     log(f"  CDS / no CDS: ready {fmt(part['cds_vs_plain_ready'], 2, '×')}, CPU {fmt(part['cds_vs_plain_cpu'], 2, '×')}")
+    if "image" in summary:
+        part["image_vs_cds_ready"] = ratio(summary["image"]["median_ready_s"], summary["CDS"]["median_ready_s"])
+        log(f"  image / CDS outside: ready {fmt(part['image_vs_cds_ready'], 2, '×')} (podman run → ready, the "
+            f"container's start included)")
 
 
 def part_grpc(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> None:

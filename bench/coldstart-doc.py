@@ -27,7 +27,10 @@ def render(path: Path) -> str:
     c = r["coldstart"]
     rel = path.relative_to(REPO)
     s = c["summary"]
-    rows = ["| | no CDS archive | with the CDS archive | with / without |", "|---|---|---|---|"]
+    image = "image" in s
+    rows = ["| | no CDS archive | with the CDS archive | with / without |" + (" the image (podman run; its archive) |"
+                                                                            if image else ""),
+            "|---|---|---|---|" + ("---|" if image else "")]
 
     def med(label, key):
         vals = [run["phases"].get(key) for run in c["runs"][label] if run["phases"].get(key) is not None]
@@ -39,16 +42,17 @@ def render(path: Path) -> str:
 
     lines = [
         ("process start → `/v2/health/ready` 200, three models (median s)", s["no CDS"]["median_ready_s"],
-         s["CDS"]["median_ready_s"]),
+         s["CDS"]["median_ready_s"], s["image"]["median_ready_s"] if image else None),
         ("CPU seconds used until ready (median; barely moved by other load)", s["no CDS"]["median_cpu_s"],
-         s["CDS"]["median_cpu_s"]),
+         s["CDS"]["median_cpu_s"], None),
         ("start → Jetty listening (JVM, class loading, HTTP side; median s)", med("no CDS", "listening_s"),
-         med("CDS", "listening_s")),
+         med("CDS", "listening_s"), med("image", "listening_s") if image else None),
         ("start → first model served (+ TensorFlow's native start, first session, warm-up)",
-         first_served("no CDS"), first_served("CDS")),
+         first_served("no CDS"), first_served("CDS"), first_served("image") if image else None),
     ]
-    for name, a, b in lines:
-        rows.append(f"| {name} | {f(a)} | {f(b)} | {f(b / a if a and b else None, 2, '×')} |")
+    for name, a, b, c_img in lines:
+        rows.append(f"| {name} | {f(a)} | {f(b)} | {f(b / a if a and b else None, 2, '×')} |"
+                    + (f" {f(c_img)} |" if image else ""))
     p = c["probe"]
     first = {l["model"]: l["load_ms"] for l in p["loads"] if l["round"] == 1}
     again = {l["model"]: l["load_ms"] for l in p["loads"] if l["round"] == 2}

@@ -19,6 +19,7 @@ import io
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import socket
@@ -72,12 +73,14 @@ class Replica:
         self.proc = None
 
     def start(self):
+        # No gRPC port: the drills go through HAProxy over HTTP, and `serve` would otherwise open 8500 in every
+        # replica (the first takes it, the others fail to start).
         env = dict(os.environ, AEBRIDGE_POLL_INTERVAL="1s", TF_CPP_MIN_LOG_LEVEL="2")
         out = open(self.work / f"{self.name}.log", "a")
         self.proc = subprocess.Popen(
             ["java", f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:-UsePerfData",
              "-jar", str(ROOT / "target" / "aebridge.jar"), "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--models", str(self.models)],
+             "--port", str(self.port), "--grpc-port", "0", "--models", str(self.models)],
             stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         self.started = time.time()
         self.log(f"{self.name}: started pid {self.proc.pid} on port {self.port} with {self.models}")
@@ -136,6 +139,24 @@ class HAProxy:
                 break
             time.sleep(0.1)
         log(f"haproxy: pid {self.proc.pid} on port {self.port}")
+
+    def _log_lines(self):
+        path = self.work / "haproxy.log"
+        return path.read_text(errors="replace").splitlines() if path.exists() else []
+
+    def abnormal_sessions_count(self):
+        return len(self._log_lines())
+
+    def abnormal_sessions(self, since):
+        """The sessions HAProxy logged as abnormal since line `since` (haproxy.cfg.in: dontlog-normal): counts by
+        termination state and status, and the first 20 lines as logged."""
+        lines = [l for l in self._log_lines()[since:] if re.match(r"^\d+\.\d+ \S{4} ", l)]
+        by_state: dict = {}
+        for l in lines:
+            f = l.split()
+            key = f"{f[1][:2]} {f[2]}"
+            by_state[key] = by_state.get(key, 0) + 1
+        return {"count": len(lines), "by_termination_state_and_status": by_state, "first": lines[:20]}
 
     def command(self, cmd):
         with socket.socket(socket.AF_UNIX) as s:
@@ -288,6 +309,7 @@ def main():
         log(f"--- drill {name}")
         load = Load(args, haproxy.port, work, name, body, log, **load_kw)
         before = haproxy.backend()
+        log_lines_before = haproxy.abnormal_sessions_count()
         events = events_fn(load) or []
         end = max([min_duration] + [e.get("t_end", e["t"]) + 5 for e in events])
         records = load.stop_at(end)
@@ -295,6 +317,7 @@ def main():
         s = summarize(records, events)
         s["balancer_retries"] = int(after.get("wretr", 0) or 0) - int(before.get("wretr", 0) or 0)
         s["balancer_redispatches"] = int(after.get("wredis", 0) or 0) - int(before.get("wredis", 0) or 0)
+        s["balancer_abnormal_sessions"] = haproxy.abnormal_sessions(log_lines_before)
         results[name] = s
         log(f"{name}: {s['requests']} requests, {s['failed']} failed {s['failures_by_kind']}, "
             f"p99 {s['p99_ms']} ms (during the event {s.get('event_p99_ms')} ms), "

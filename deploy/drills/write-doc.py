@@ -74,6 +74,15 @@ def drills_section(path, doc):
                      f"{f' ({kinds})' if kinds else ''} | {s['balancer_retries']} / {s['balancer_redispatches']} "
                      f"| {fmt(s['p99_ms'], ' ms')} | {fmt(s.get('event_p99_ms'), ' ms')} | {goals[name]} "
                      f"{TICK[bool(doc['goals_met'].get(name))]} |")
+    seen = [(n, d[n]["balancer_abnormal_sessions"]) for n in ("rollout", "restart", "kill", "broken")
+            if n in d and "balancer_abnormal_sessions" in d[n]]
+    if seen:
+        lines.append("")
+        lines.append("Sessions HAProxy ended abnormally (its log, `%tsc` termination state and status; SD: the "
+                     "replica's connection broke while its response was being forwarded, SH: before its headers, "
+                     "SC: no replica could be connected to): "
+                     + "; ".join(f"{n}: " + (", ".join(f"{k} × {v}" for k, v in a["by_termination_state_and_status"]
+                                                       .items()) or "none") for n, a in seen) + ".")
     return "\n".join(lines)
 
 
@@ -117,13 +126,61 @@ def image_section(path, doc):
         return "(no image test results yet: run deploy/image/test.sh)"
     f = doc["figures"]
     rel = path.relative_to(ROOT)
-    return (f"Raw: [{rel}](../{rel}), `{doc['command']}` at {doc['started']}; {machine(doc)}. "
+    text = (f"Raw: [{rel}](../{rel}), `{doc['command']}` at {doc['started']}; {machine(doc)}. "
             f"{'All checks passed' if doc['passed'] else 'A check FAILED'}: {doc['summary']}. "
             f"Cold start in the container (podman run → /v2/health/ready 200, three models): "
             f"{fmt(f.get('cold_start_s'), ' s')}; RSS after start {fmt(f.get('rss_mib_after_start'), ' MiB')}; "
             f"image {fmt(f.get('size_mb_uncompressed'), ' MB')} uncompressed, "
             f"{fmt(f.get('size_mb_compressed'), ' MB')} compressed (gzip layers, what a registry stores and a "
             f"node pulls).")
+    runs = f.get("cold_starts")
+    if runs:
+        text += ("\n\n| start | podman run → Jetty listening | → first model served | → models ready | "
+                 "→ /v2/health/ready 200 |\n|---|---|---|---|---|")
+        for i, r in enumerate(runs, 1):
+            ph = r["phases"]
+            first = ph["models"][0]["served_s"] if ph.get("models") else None
+            text += (f"\n| {i} | {fmt(ph.get('listening_s'), ' s')} | {fmt(first, ' s')} | "
+                     f"{fmt(ph.get('models_ready_s'), ' s')} | {fmt(r['ready_s'], ' s')} |")
+    p = f.get("startup_probe")
+    if p and p.get("loads"):
+        first = {l["model"]: l["load_ms"] for l in p["loads"] if l["round"] == 1}
+        again = {l["model"]: l["load_ms"] for l in p["loads"] if l["round"] == 2}
+        m0 = next(iter(first))
+        text += (f"\n\nThe native parts alone (`StartupProbe` in a fresh container of the image): podman run → JVM "
+                 f"start {fmt(p['launch_to_jvm_start_ms'], ' ms')}, JVM start → `main` "
+                 f"{fmt(p['main_uptime_ms'], ' ms')}, TensorFlow's native library "
+                 f"{fmt(p['tensorflow_native_load_ms'], ' ms')}, the first SavedModel ({m0.split('/')[-1]}) "
+                 f"{fmt(first[m0], ' ms')} against {fmt(again[m0], ' ms')} loaded again (TensorFlow's first-session "
+                 f"start-up is the difference).")
+    du = f.get("du_kib")
+    if du:
+        mb = {k: v * 1024 / 1e6 for k, v in du.items()}
+        text += ("\n\nWhere the size is (du inside the image, MB): "
+                 + ", ".join(f"`{k}` {fmt(v)}" for k, v in mb.items()) + ".")
+    nat = f.get("native_bytes")
+    if nat:
+        text += (" TensorFlow's natives as shipped (stripped): "
+                 + ", ".join(f"`{k}` {fmt(v / 1e6)} MB" for k, v in nat.items() if k != "LICENSE") + ".")
+    return text
+
+
+def killcheck_section(path, doc):
+    if doc is None or "kill" not in doc.get("drills", {}):
+        return "(no separate kill check yet: `deploy/drills/run.sh --drills kill --results deploy/drills/results/kill-check-<time>`)"
+    k = doc["drills"]["kill"]
+    ev = k["events"][0]
+    rel = path.relative_to(ROOT)
+    a = k.get("balancer_abnormal_sessions", {})
+    states = ", ".join(f"{key} × {v}" for key, v in a.get("by_termination_state_and_status", {}).items()) or "none"
+    kinds = ", ".join(f"{key} {v}" for key, v in k["failures_by_kind"].items()) or "none"
+    return (f"A kill drill run on its own with HAProxy's log on ([{rel}](../{rel}), `{doc['command'].strip()}` at "
+            f"{doc['started']}; {machine(doc)}): {fmt(k['requests'])} requests, {k['failed']} failed at the client "
+            f"({kinds}), {ev['in_flight_at_kill']} in flight on the killed replica, {k['balancer_retries']} balancer "
+            f"retries; the sessions HAProxy logged (abnormal, or retried: `dontlog-normal` keeps both), by "
+            f"termination state and status: {states} (`--` is a normal end: a request replayed on another replica "
+            f"and answered there; `SD`/`SH` would be a replica's connection breaking during or before its "
+            f"response).")
 
 
 def render(text):
@@ -131,6 +188,8 @@ def render(text):
     tpath, tdoc = newest("deploy/drills/results/throughput-*.json")
     ipath, idoc = newest("deploy/image/results/image-*.json")
     parts = {"image": image_section(ipath, idoc)}
+    kpath, kdoc = newest("deploy/drills/results/kill-check-*/drills-*.json")
+    parts["killcheck"] = killcheck_section(kpath, kdoc)
     if ddoc:
         parts["drills"] = drills_section(dpath, ddoc)
     # The newest run that measured throughput: a throughput-only run, or the drills run.

@@ -86,8 +86,10 @@ final class TfServingCommand implements Callable<Integer> {
   String modelConfigFile;
 
   @Option(names = "--model_config_file_poll_wait_seconds", paramLabel = "S", defaultValue = "0",
-      description = "Re-read --model_config_file every S seconds. Only 0 (read once, TF Serving's default) is "
-          + "supported in this build.")
+      description = "Re-read --model_config_file every S seconds and apply what changed without a restart: models "
+          + "added are loaded, models removed unloaded (in-flight requests finish), new base paths, version "
+          + "policies and labels take effect. A file that does not parse or is not valid is logged and the models "
+          + "stay as they are. 0 = read once, at start. Default: ${DEFAULT-VALUE}.")
   long modelConfigPollSeconds;
 
   @Option(names = "--file_system_poll_wait_seconds", paramLabel = "S", defaultValue = "1",
@@ -152,6 +154,12 @@ final class TfServingCommand implements Callable<Integer> {
     NativePreload.start();
     ModelServer server = ModelServer.start(cfg);
     server.closeOnShutdown();
+    if (modelConfigPollSeconds > 0 && !modelConfigFile.isEmpty()) {
+      Path file = Path.of(modelConfigFile);
+      server.repository().followModels(
+          () -> TfServingFiles.models(TfServingFiles.modelServerConfig(file), modelConfigFile),
+          Duration.ofSeconds(modelConfigPollSeconds));
+    }
     List<String> models = new ArrayList<>(cfg.models().keySet());
     System.out.println("Serving " + models + " (" + describe(cfg) + "): "
         + (server.port() == ServerConfig.HTTP_OFF ? "no REST" : "REST at " + server.baseUrl()) + ", "
@@ -184,9 +192,13 @@ final class TfServingCommand implements Callable<Integer> {
           + (port == 0 ? "--port=0 turns gRPC off" : "gRPC is not available in this build")
           + ": nothing would be served; give --rest_api_port=8501");
     }
-    if (modelConfigPollSeconds != 0) {
-      throw new IllegalArgumentException("--model_config_file_poll_wait_seconds=" + modelConfigPollSeconds
-          + " is not supported in this build: the model config file is read once, at start (give 0)");
+    if (modelConfigPollSeconds < 0) {
+      throw new IllegalArgumentException("--model_config_file_poll_wait_seconds must be 0 (read once) or more, "
+          + "found " + modelConfigPollSeconds);
+    }
+    if (modelConfigPollSeconds > 0 && modelConfigFile.isEmpty()) {
+      System.err.println("tfserving: --model_config_file_poll_wait_seconds=" + modelConfigPollSeconds + " has no "
+          + "file to re-read without --model_config_file (as in TF Serving, nothing is polled)");
     }
     if (fileSystemPollSeconds < 0) {
       throw new IllegalArgumentException("--file_system_poll_wait_seconds must be 0 (look once) or more, found "

@@ -172,6 +172,19 @@ public record ServerConfig(
     return modelsRoot == null ? null : modelsRoot.resolve(model);
   }
 
+  /**
+   * This config with {@code newModels} as its model list (a reloaded TF Serving model config), everything else
+   * kept; validated as any config is.
+   *
+   * @throws IllegalArgumentException naming the bad model name, or when no model could be found any more (no
+   *     models root and no model with a base path)
+   */
+  public ServerConfig withModels(Map<String, ModelSettings> newModels) {
+    return new ServerConfig(host, port, modelsRoot, pollInterval, settleTime, versionPolicy, newModels, limits,
+        batching, ops, managementToken, corsOrigins, requestTimeout, idleTimeout, bodyTimeout, drainTimeout, warmup,
+        grpcPort, metricsPath, sessionThreads);
+  }
+
   /** Whether {@code name} may name a model (and so a folder and a URL segment). */
   public static boolean validModelName(String name) {
     return name != null && MODEL_NAME.matcher(name).matches() && !name.startsWith(".");

@@ -12,7 +12,6 @@ import io.aebridge.serve.repository.OpPolicy;
  * protocol-neutral {@link ServingCore} built on the models and the batcher (front-ends run requests through it).
  */
 public final class Services {
-  private final ServerConfig config;
   private final ModelRepository repository;
   private final Inference inference;
   private final ServerMetrics metrics;
@@ -21,7 +20,6 @@ public final class Services {
 
   Services(ServerConfig config, ModelRepository repository, Inference inference, ServerMetrics metrics,
       OpPolicy ops) {
-    this.config = config;
     this.repository = repository;
     this.inference = inference;
     this.metrics = metrics;
@@ -31,8 +29,9 @@ public final class Services {
         config.requestTimeout(), statistics);
   }
 
+  /** The configuration in force: the model list (labels, version policies) may have been reloaded since start. */
   public ServerConfig config() {
-    return config;
+    return repository.config();
   }
 
   public ModelRepository repository() {

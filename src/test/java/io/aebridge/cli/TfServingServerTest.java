@@ -170,6 +170,92 @@ class TfServingServerTest {
     }
   }
 
+  /**
+   * --model_config_file_poll_wait_seconds: the file is rewritten while the server runs. A second model appears, the
+   * first moves to another base path with another version policy and label, a broken file changes nothing, and a
+   * model left out of the file disappears — all without a restart, seen over real HTTP.
+   */
+  @Test
+  void modelConfigFilePolledAppliesChangesAndKeepsTheOldConfigWhenBroken() throws Exception {
+    Path store1 = dir.resolve("store1/a");
+    copyTree(DEMO.resolve("1"), store1.resolve("1"));
+    copyTree(DEMO.resolve("1"), store1.resolve("2"));
+    Path store2 = dir.resolve("store2/a");
+    copyTree(DEMO.resolve("1"), store2.resolve("5"));
+    copyTree(DEMO.resolve("1"), store2.resolve("6"));
+    Path config = dir.resolve("models.config");
+    writeAtomically(config, "model_config_list { config { name: \"a\" base_path: \"" + store1 + "\"\n"
+        + "  model_version_policy { specific { versions: 1 } } version_labels { key: \"stable\" value: 1 } } }\n");
+    try (ModelServer server = start("--model_config_file=" + config, "--model_config_file_poll_wait_seconds=1",
+        "--rest_api_port=" + freePort(), "--port=0")) {
+      assertEquals(List.of("1"), availableVersions(server, "a"));
+      assertEquals(404, post(server, "/v1/models/b:predict", oneZeroDigit()).get("status").asInt());
+
+      // B: model b added; a from another folder, every version served, its label moved to 6.
+      writeAtomically(config, "model_config_list {\n"
+          + "  config { name: \"a\" base_path: \"" + store2 + "\" model_version_policy { all {} }\n"
+          + "    version_labels { key: \"stable\" value: 6 } }\n"
+          + "  config { name: \"b\" base_path: \"" + KERAS + "\" } }\n");
+      awaitCondition(() -> availableVersions(server, "b").equals(List.of("1")), "b loaded");
+      assertEquals(List.of("6", "5"), availableVersions(server, "a"), "a served from store2 (applied before b)");
+      assertEquals(404, post(server, "/v1/models/a/versions/1:predict", oneZeroDigit()).get("status").asInt());
+      assertEquals(200, post(server, "/v1/models/a/versions/5:predict", oneZeroDigit()).get("status").asInt());
+      JsonNode labelled = get(server, "/v1/models/a/labels/stable");
+      assertEquals("6", labelled.at("/body/model_version_status/0/version").asText(), labelled.toString());
+      assertEquals(200, post(server, "/v1/models/b:predict", "{\"instances\": [[" + "0.5,".repeat(783) + "0.5]]}")
+          .get("status").asInt());
+
+      // A file that does not parse is logged and kept out: three polls later both models are still served.
+      writeAtomically(config, "model_config_list { config { name: \"a\" base_path: ");
+      Thread.sleep(3_000);
+      assertEquals(List.of("6", "5"), availableVersions(server, "a"));
+      assertEquals(200, post(server, "/v1/models/b:predict", "{\"instances\": [[" + "0.5,".repeat(783) + "0.5]]}")
+          .get("status").asInt());
+
+      // D: a left out of the file is unloaded; b keeps serving.
+      writeAtomically(config, "model_config_list { config { name: \"b\" base_path: \"" + KERAS + "\" } }\n");
+      awaitCondition(() -> post(server, "/v1/models/a:predict", oneZeroDigit()).get("status").asInt() == 404,
+          "a unloaded");
+      assertEquals(200, post(server, "/v1/models/b:predict", "{\"instances\": [[" + "0.5,".repeat(783) + "0.5]]}")
+          .get("status").asInt());
+      assertEquals(200, get(server, "/v2/health/ready").get("status").asInt());
+    }
+  }
+
+  /** The AVAILABLE versions of {@code model}, newest first; empty when it has none or is unknown. */
+  private List<String> availableVersions(ModelServer server, String model) throws Exception {
+    JsonNode status = get(server, "/v1/models/" + model);
+    List<String> out = new java.util.ArrayList<>();
+    for (JsonNode v : status.at("/body/model_version_status")) {
+      if (v.get("state").asText().equals("AVAILABLE")) {
+        out.add(v.get("version").asText());
+      }
+    }
+    return out;
+  }
+
+  private interface Check {
+    boolean holds() throws Exception;
+  }
+
+  /** Waits up to 60 s for {@code check} (model loads are slow on a loaded 2-core machine). */
+  private static void awaitCondition(Check check, String what) throws Exception {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (!check.holds()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after 60 s waiting for " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** Replaces {@code file} in one rename, so the server's poll never reads it half-written. */
+  private static void writeAtomically(Path file, String text) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, text);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
   private static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> files = Files.walk(from)) {
       for (Path f : (Iterable<Path>) files::iterator) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aebridge.serve.ServerConfig.ModelSettings;
 import io.aebridge.serve.ServerConfig.SessionThreads;
+import io.aebridge.serve.repository.VersionPolicy;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,26 @@ class ServerConfigModelPathsTest {
     String message = assertThrows(IllegalArgumentException.class, () -> ServerConfig.builder(null).build())
         .getMessage();
     assertTrue(message.startsWith("modelsRoot is required"), message);
+  }
+
+  @Test
+  void withModelsReplacesOnlyTheModelListAndValidatesIt() {
+    ServerConfig c = ServerConfig.builder(null).port(0).grpcPort(-1).metricsPath("/m")
+        .model("a", new ModelSettings(VersionPolicy.latest(), Map.of("stable", 1L), null, Path.of("/x/a"))).build();
+    ServerConfig next = c.withModels(Map.of("b", new ModelSettings(VersionPolicy.all(), Map.of(), null,
+        Path.of("/y/b"))));
+    assertEquals(java.util.Set.of("b"), next.models().keySet());
+    assertEquals(Path.of("/y/b"), next.modelDir("b"));
+    assertNull(next.modelDir("a"));
+    assertEquals(VersionPolicy.all(), next.versionPolicyOf("b"));
+    assertEquals(Map.of(), next.labelsOf("a"));
+    assertEquals(c, next.withModels(c.models()), "everything but the model list is kept");
+
+    String empty = assertThrows(IllegalArgumentException.class, () -> c.withModels(Map.of())).getMessage();
+    assertTrue(empty.startsWith("modelsRoot is required"), empty);
+    String badName = assertThrows(IllegalArgumentException.class, () -> c.withModels(Map.of("a b",
+        new ModelSettings(null, Map.of(), null, Path.of("/z"))))).getMessage();
+    assertTrue(badName.startsWith("models: 'a b' is not a model name"), badName);
   }
 
   @Test

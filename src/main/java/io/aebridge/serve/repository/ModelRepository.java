@@ -56,6 +56,12 @@ import org.slf4j.LoggerFactory;
  * already served stay served. Folder names the server will not serve are logged once and listed by
  * {@link #rejectedModels()}.
  *
+ * <p>The model list itself (which models, their base paths, version policies and labels) can be replaced while
+ * serving: {@link #reconfigure} applies a new list at once, {@link #followModels} re-reads one every so often (TF
+ * Serving's {@code --model_config_file_poll_wait_seconds}). Models added are loaded, models removed are retired as
+ * above, and a model whose base path changed has its versions loaded from the new folder before the old ones are
+ * retired.
+ *
  * <p>Thread-safe. {@link #close()} stops polling and closes every model once its requests are done.
  */
 public final class ModelRepository implements AutoCloseable {
@@ -69,7 +75,8 @@ public final class ModelRepository implements AutoCloseable {
   /** Models loaded at once at start-up. */
   static final int STARTUP_THREADS = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 4));
 
-  private final ServerConfig config;
+  /** Replaced only by {@link #reconfigure} (on the loader thread, under {@code scanLock}); read by anyone. */
+  private volatile ServerConfig config;
   private final Path root;
   private final VersionLoader loader;
   private final VersionTable table = new VersionTable();
@@ -158,6 +165,66 @@ public final class ModelRepository implements AutoCloseable {
       scanAll(false);
       return null;
     });
+  }
+
+  /** The configuration in force: the one given at construction, with the model list of the last {@link #reconfigure}. */
+  public ServerConfig config() {
+    return config;
+  }
+
+  /**
+   * Serves {@code models} from now on instead of the configured model list, as TF Serving does when its model
+   * config is reloaded: models added are loaded, models removed are retired (in-flight requests finish first),
+   * and changed base paths, version policies and labels take effect; models under the models root, if there is
+   * one, stay served. Runs on the loader thread and returns once the change is applied (new versions loaded, or
+   * failed and reported in {@link #status}).
+   *
+   * @param models the whole new model list by name, each with its own settings
+   * @throws IllegalArgumentException naming the bad value when the new list does not make a valid config; then
+   *     nothing changes
+   */
+  public void reconfigure(Map<String, ServerConfig.ModelSettings> models) {
+    ServerConfig next = config.withModels(models);
+    onLoader(() -> {
+      if (!next.models().equals(config.models())) {
+        LOG.info("Model list changed: {} (was {})", next.models().keySet(), config.models().keySet());
+        config = config.withModels(next.models());
+        scanSettled(false);
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Re-reads the model list from {@code source} every {@code every} (first after one period) and applies it with
+   * {@link #reconfigure} when it changed, until {@link #close}. A list that cannot be read or is not valid is
+   * logged with its error and the models stay as they are, as TF Serving keeps its config when a reloaded file is
+   * broken; the error is logged again only when it changes.
+   *
+   * @param source reads the whole model list (for {@code aebridge tfserving}: parses the model config file)
+   * @param every how often; positive
+   * @throws IllegalArgumentException when {@code every} is not positive
+   */
+  public void followModels(Callable<Map<String, ServerConfig.ModelSettings>> source, Duration every) {
+    if (every.isNegative() || every.isZero()) {
+      throw new IllegalArgumentException("the model list's poll interval must be positive, found " + every);
+    }
+    String[] lastError = {null};
+    loaderThread.scheduleWithFixedDelay(() -> {
+      try {
+        reconfigure(source.call());
+        if (lastError[0] != null) {
+          LOG.info("The model list reads fine again; serving {}", config.models().keySet());
+        }
+        lastError[0] = null;
+      } catch (Exception e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (!message.equals(lastError[0])) {
+          LOG.error("Not applying the new model list, keeping the models as they are: {}", message);
+        }
+        lastError[0] = message;
+      }
+    }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -268,6 +335,11 @@ public final class ModelRepository implements AutoCloseable {
   private void sync(String name, boolean present) throws IOException {
     Entry entry = table.entryOrNew(name);
     Path dir = config.modelDir(name);
+    if (entry.dir != null && !entry.dir.equals(dir) && dir != null) {
+      // A new base path: what was seen or failed in the old folder says nothing about the new one.
+      entry.lastSeen.clear();
+      failures.forgetModel(name);
+    }
     SortedMap<Long, String> onDisk = present ? ModelFolders.versions(dir) : new TreeMap<>();
     entry.lastSeen.keySet().retainAll(onDisk.keySet());
     failures.retainOnly(name, onDisk.values());
@@ -277,7 +349,7 @@ public final class ModelRepository implements AutoCloseable {
     for (Map.Entry<Long, String> e : onDisk.entrySet()) {
       long v = e.getKey();
       Slot slot = entry.slots.get(v);
-      if (slot != null && slot.live()) {
+      if (slot != null && slot.live() && dir.equals(slot.source)) {
         candidates.add(v);
         continue;
       }
@@ -306,10 +378,10 @@ public final class ModelRepository implements AutoCloseable {
       boolean loadedAll = true;
       for (long v : wanted) {
         Slot slot = entry.slots.get(v);
-        if (slot != null && slot.live()) {
+        if (slot != null && slot.live() && dir.equals(slot.source)) {
           continue;
         }
-        if (!load(entry, v, onDisk.get(v))) {
+        if (!load(entry, dir, v, onDisk.get(v))) {
           failedNow.add(v);
           loadedAll = false;
         }
@@ -319,12 +391,18 @@ public final class ModelRepository implements AutoCloseable {
       }
     }
     for (Slot slot : entry.slots.values()) {
-      if (slot.live() && !wanted.contains(slot.version)) {
-        retire(entry, slot, onDisk.containsKey(slot.version) ? "no longer wanted by version policy " + policy
-            : present ? "removed from disk" : "model unloaded or removed");
+      boolean moved = !java.util.Objects.equals(dir, slot.source);
+      if (slot.live() && (!wanted.contains(slot.version) || moved)) {
+        retire(entry, slot, !present ? "model unloaded or removed"
+            : moved ? "base path changed from " + slot.source + " to " + dir
+            : onDisk.containsKey(slot.version) ? "no longer wanted by version policy " + policy
+            : "removed from disk");
       }
     }
     VersionTable.pruneFinished(entry);
+    if (dir != null) {
+      entry.dir = dir;
+    }
     entry.scanned = true;
     if (!present && entry.slots.values().stream().noneMatch(s -> s.state != VersionStatus.State.END)
         && !disabled.contains(name)) {
@@ -332,12 +410,20 @@ public final class ModelRepository implements AutoCloseable {
     }
   }
 
-  private boolean load(Entry entry, long version, String folder) {
-    Path dir = config.modelDir(entry.name).resolve(folder);
-    Slot slot = new Slot(version, folder);
+  /**
+   * Loads version {@code version} from {@code modelDir/folder} into the table. A version still served from another
+   * folder (the base path changed) keeps serving while the new one loads and is retired once it is replaced.
+   */
+  private boolean load(Entry entry, Path modelDir, long version, String folder) {
+    Path dir = modelDir.resolve(folder);
+    Slot slot = new Slot(version, folder, modelDir);
     slot.state = VersionStatus.State.LOADING;
-    // Replaces a failed or finished slot of the same number; a draining one keeps its servable until released.
-    entry.slots.put(version, slot);
+    Slot previous = entry.slots.get(version);
+    Slot replaced = previous != null && previous.live() ? previous : null;
+    if (replaced == null) {
+      // Replaces a failed or finished slot of the same number; a draining one keeps its servable until released.
+      entry.slots.put(version, slot);
+    }
     // Taken before loading: files that change during the load are a change, and earn another try.
     ModelFolders.Fingerprint fp = ModelFolders.fingerprint(dir);
     long start = System.nanoTime();
@@ -345,6 +431,7 @@ public final class ModelRepository implements AutoCloseable {
       Servable servable = loader.load(entry.name, version, dir, () -> slot.state = VersionStatus.State.END);
       slot.servable = servable;
       slot.state = VersionStatus.State.AVAILABLE;
+      swapIn(entry, slot, replaced);
       loads.incrementAndGet();
       failures.forget(entry.name, folder);
       LOG.info("Serving model {} version {}{} ({} ms, signatures {})", entry.name, version,
@@ -354,7 +441,16 @@ public final class ModelRepository implements AutoCloseable {
     } catch (VersionLoader.Failure f) {
       fail(entry, slot, f.code, f.getMessage(), f.getCause());
       failures.failed(entry.name, folder, fp, System.currentTimeMillis());
+      swapIn(entry, slot, replaced);
       return false;
+    }
+  }
+
+  /** Publishes {@code slot} in place of {@code replaced} (loaded from the model's old base path), retiring it. */
+  private void swapIn(Entry entry, Slot slot, Slot replaced) {
+    if (replaced != null) {
+      entry.slots.put(slot.version, slot);
+      retire(entry, replaced, "base path changed from " + replaced.source + " to " + slot.source);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.aebridge.serve.repository;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -32,6 +33,8 @@ final class VersionTable {
     final Set<Long> unsettled = ConcurrentHashMap.newKeySet();
     /** Whether this model's first scan (at start-up, or since it was found) has finished. */
     volatile boolean scanned;
+    /** The folder of its versions at the last scan; a different one next time means the base path changed. */
+    volatile Path dir;
 
     Entry(String name) {
       this.name = name;
@@ -68,14 +71,17 @@ final class VersionTable {
     final long version;
     /** The folder's own name ({@code 00000123} for version 123). */
     final String folder;
+    /** The model folder it was loaded from (its base path then), so a changed base path replaces it. */
+    final Path source;
     volatile VersionStatus.State state = VersionStatus.State.START;
     volatile String errorCode = "OK";
     volatile String errorMessage = "";
     volatile Servable servable;
 
-    Slot(long version, String folder) {
+    Slot(long version, String folder, Path source) {
       this.version = version;
       this.folder = folder;
+      this.source = source;
     }
 
     VersionStatus status() {
