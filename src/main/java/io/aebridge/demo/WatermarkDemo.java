@@ -71,7 +71,7 @@ final class WatermarkDemo implements Demo {
     Part digits = part("digits", DIGITS_MODEL, mnist.train(), mnist.validation(), mnist.test(),
         settings.epochsOr(3, 20), settings, Map.of(), figures);
     Part colour = part("colour", COLOUR_MODEL, colourTrain, colourValidation, colourTest,
-        settings.epochsOr(12, 25), settings, emoji.provenance(), figures);
+        settings.epochsOr(12, 60), settings, emoji.provenance(), figures);
     List<DemoResult.Check> checks = new ArrayList<>();
     // A quick run's colour model (12 epochs on 500 images) is still learning to copy the unmarked pixels exactly;
     // it is held to the median-filter baseline, the full run to the watermarked input and the goal.
