@@ -64,8 +64,9 @@ for demo in ["compress", "denoise", "colour", "watermark", "features", "reduce",
     if demo == "anomaly":
         a = card["evaluation"]["anomaly"]
         check(a["score"] == "mse" and a["threshold"] > 0, f"demo anomaly: card threshold {a['threshold']:.5f} (mse)")
-    check(fig["figures"].get("validation samples (val_loss only)", 0) > 0
-          and fig["figures"].get("test samples (the figures above)", 0) > 0,
+    sizes = lambda suffix: [v for k, v in fig["figures"].items() if k.endswith(suffix)]
+    check(sizes("validation samples (val_loss only)") and all(v > 0 for v in sizes("validation samples (val_loss only)"))
+          and sizes("test samples (the figures above)") and all(v > 0 for v in sizes("test samples (the figures above)")),
           f"demo {demo}: validation and test sets are separate and named")
 try:
     md = open(os.path.join(docs, "applications.md")).read()

@@ -82,8 +82,8 @@ final class WatermarkDemo implements Demo {
         : DemoResult.Check.below("colour: restored MSE < watermarked MSE", colour.restored, colour.watermarked));
     for (Part p : List.of(digits, colour)) {
       if (!settings.quick()) {
-        checks.add(DemoResult.Check.below(p.label + ": restored MSE < " + GOAL + " × watermarked MSE", p.restored,
-            GOAL * p.watermarked));
+        checks.add(DemoResult.Check.goalBelow(p.label + ": restored MSE < " + GOAL + " × watermarked MSE",
+            p.restored, GOAL * p.watermarked));
       }
     }
     return new DemoResult(name(), "Watermark removal",
@@ -134,6 +134,9 @@ final class WatermarkDemo implements Demo {
       mine.put(label + ": held-out MSE to clean, 3×3 median filter", m);
       mine.put(label + ": restored / watermarked (goal ≤ " + GOAL + ")", r / w);
       mine.put(label + ": training seconds", model.history().epochs().stream().mapToDouble(e -> e.seconds()).sum());
+      mine.put(label + ": training samples", train.count());
+      mine.put(label + ": validation samples (val_loss only)", validation.count());
+      mine.put(label + ": test samples (the figures above)", test.count());
       figures.putAll(mine);
       Map<String, Object> origin = new LinkedHashMap<>(provenance);
       origin.put("watermarks", TRAINING_MARKS + " per training image, training style " + Watermarks.Style.TRAINING.words + " "

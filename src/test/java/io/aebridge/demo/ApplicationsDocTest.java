@@ -29,7 +29,8 @@ class ApplicationsDocTest {
       Files.createDirectories(out);
       Files.write(out.resolve("grid.png"), Pictures.png(new float[4], 2, 2, 1));
       DemoResult result = new DemoResult(demo.name(), "Title of " + demo.name(), "What " + demo.name() + " did.",
-          Map.of("figure of " + demo.name(), 0.25), List.of(DemoResult.Check.below("it works", 1, 2)),
+          Map.of("figure of " + demo.name(), 0.25), List.of(DemoResult.Check.below("it works", 1, 2),
+              DemoResult.Check.goalBelow("a stretch goal", 3, 2)),
           Map.of("grid.png", "a picture"), dir.resolve("models").resolve(demo.name()).resolve("1"));
       DemoReport.write(result, new DemoSettings(dir, out, dir.resolve("models"), false, 0, io.aebridge.train.ProgressListener.NONE), 12);
       reports.put(demo.name(), out);
@@ -52,6 +53,7 @@ class ApplicationsDocTest {
     assertTrue(md.contains("started 2026-12-02T10:00:00Z and ended 2026-12-02T10:30:00Z (1800 s on 2 cores"), md);
     assertTrue(md.contains("load average 1.00 2.00 3.00 1/100 5 at the start, 4.00 5.00 6.00 1/100 9 at the end"), md);
     assertFalse(Files.exists(docs.resolve("applications/colour/stale.png")), "an earlier run's picture is gone");
+    assertTrue(md.contains("- ❌ goal: a stretch goal: 3.0000 < 2.0000 — **goal not met**"), "a missed goal is shown");
     Map<String, Object> run = ApplicationsDoc.read(docs.resolve("applications/run.json"));
     assertEquals(1800.0, ((Number) run.get("seconds")).doubleValue());
   }
