@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# The seven demos' quick runs (`aebridge demo all --quick`), one JVM: each trains on real data, exports its model,
-# and checks the direction of its figure against its baseline. Prints the demos' own check lines (ok/FAIL), then
-# checks what each run left behind: the report (figures.json, README.md, pictures), a SavedModel whose card carries
-# the data fingerprint, and for `anomaly` the threshold the server reads. Contract: tests/e2e in COMMON.md.
+# The seven demos' quick runs (`aebridge demo all --quick --write --docs $WORK/docs`), one JVM: each trains on real
+# data, exports its model, and checks the direction of its figure against its baseline. Prints the demos' own check
+# lines (ok/FAIL), then checks what each run left behind: the report (figures.json, README.md, pictures), a
+# SavedModel whose card carries the data fingerprint, for `anomaly` the threshold the server reads, and the
+# applications document written from this one run into a scratch docs folder (the plumbing of `demo all --write`).
+# Contract: tests/e2e in COMMON.md.
 set -euo pipefail
 : "${ROOT:?}" "${WORK:?}" "${PY:?}"
 cd "$ROOT"
 failed=0
 out="$WORK/demos"
 models="$WORK/models"
+docs="$WORK/docs"
 log="$WORK/demos.log"
 started=$SECONDS
-if nice -n 10 ./aebridge demo all --quick --out "$out" --models "$models" >"$log" 2>&1; then
+if nice -n 10 ./aebridge demo all --quick --write --docs "$docs" --out "$out" --models "$models" >"$log" 2>&1; then
   status=0
 else
   status=$?
@@ -29,9 +32,9 @@ if (( status != 0 )) && (( failed == 0 )); then
   echo "FAIL demo all --quick exited $status although every check printed ok"
   failed=1
 fi
-"$PY" - "$out" "$models" <<'PY' || failed=1
+"$PY" - "$out" "$models" "$docs" <<'PY' || failed=1
 import json, os, sys
-out, models = sys.argv[1], sys.argv[2]
+out, models, docs = sys.argv[1], sys.argv[2], sys.argv[3]
 bad = 0
 def check(ok, what):
     global bad
@@ -61,6 +64,20 @@ for demo in ["compress", "denoise", "colour", "watermark", "features", "reduce",
     if demo == "anomaly":
         a = card["evaluation"]["anomaly"]
         check(a["score"] == "mse" and a["threshold"] > 0, f"demo anomaly: card threshold {a['threshold']:.5f} (mse)")
+    sizes = lambda suffix: [v for k, v in fig["figures"].items() if k.endswith(suffix)]
+    check(sizes("validation samples (val_loss only)") and all(v > 0 for v in sizes("validation samples (val_loss only)"))
+          and sizes("test samples (the figures above)") and all(v > 0 for v in sizes("test samples (the figures above)")),
+          f"demo {demo}: validation and test sets are separate and named")
+try:
+    md = open(os.path.join(docs, "applications.md")).read()
+    run = json.load(open(os.path.join(docs, "applications", "run.json")))
+    demos = ["compress", "denoise", "colour", "watermark", "features", "reduce", "anomaly"]
+    kept = all(json.load(open(os.path.join(docs, "applications", d, "figures.json")))["passed"] for d in demos)
+    check(all(f"## `{d}`" in md for d in demos) and kept and run["started"] in md and run["ended"] in md
+          and run["loadavg at end"] in md,
+          "demo all --write: one document with all 7 sections, its run's start, end and load average")
+except Exception as e:
+    check(False, f"demo all --write: the document and run record were written ({e})")
 sys.exit(bad)
 PY
 # The web page's gallery over the models just exported, in headless Chromium (as tests/web/page.test.mjs).

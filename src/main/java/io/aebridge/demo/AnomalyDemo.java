@@ -2,7 +2,7 @@ package io.aebridge.demo;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aebridge.data.Dataset;
-import io.aebridge.data.Mnist;
+import io.aebridge.evaluate.Figures;
 import io.aebridge.evaluate.Metrics;
 import io.aebridge.export.ModelCard;
 import io.aebridge.spec.AutoencoderSpec;
@@ -19,9 +19,10 @@ import java.util.SplittableRandom;
 
 /**
  * Anomaly detection: the reconstruction error (per-digit MSE) of an autoencoder trained on digits is the score.
- * The threshold is a quantile of the scores of held-out digits (the first half of the held-out set); it is stored
- * in the model card as {@code evaluation.anomaly.threshold}, where the server finds it. The other half of the
- * held-out digits are the normal cases; the anomalies are real non-digit images (held-out emoji as 28×28 inverted
+ * {@code val_loss} comes from a seeded share of the training digits ({@link DemoData}). The threshold is a quantile
+ * of the scores of held-out test digits (the first half of the test set, the calibration part); it is stored in
+ * the model card as {@code evaluation.anomaly.threshold}, where the server finds it. The other half of the test
+ * digits are the normal cases; the anomalies are real non-digit images (held-out emoji as 28×28 inverted
  * grey), uniform noise and blank images. Figure: ROC AUC, precision and recall at the threshold.
  */
 final class AnomalyDemo implements Demo {
@@ -41,9 +42,9 @@ final class AnomalyDemo implements Demo {
 
   @Override
   public DemoResult run(DemoSettings settings) throws IOException {
-    Mnist.Split mnist = Mnist.load(settings.home());
-    Dataset train = mnist.train().head(settings.sized(3000, Integer.MAX_VALUE));
-    Dataset heldOut = mnist.test().head(settings.sized(600, Integer.MAX_VALUE));
+    DemoData.Digits digits = DemoData.mnist(settings, 3000, 600);
+    Dataset train = digits.train();
+    Dataset heldOut = digits.test();
     int half = heldOut.count() / 2;
     Dataset calibration = heldOut.select(range(0, half), heldOut.source() + " (calibration half)");
     Dataset normal = heldOut.select(range(half, heldOut.count()), heldOut.source() + " (evaluation half)");
@@ -65,7 +66,7 @@ final class AnomalyDemo implements Demo {
     int epochs = settings.epochsOr(5, 30);
     AutoencoderSpec spec = AutoencoderSpec.builder(MODEL).codeSize(32)
         .training(TrainingSpec.defaults().withEpochs(epochs).withBatchSize(settings.sized(64, 256))).build();
-    TrainingData data = TrainingData.autoencoding(train, calibration);
+    TrainingData data = digits.autoencoding();
     try (TrainedModel model = DemoTraining.train(spec, data, settings)) {
       double threshold = Roc.quantile(scores(model, calibration), QUANTILE);
       double[] normalScores = scores(model, normal);
@@ -87,7 +88,7 @@ final class AnomalyDemo implements Demo {
       figures.put("false-positive rate at threshold (held-out digits)", Roc.fractionAbove(normalScores, threshold));
       figures.put("normal digits / emoji / noise / blank", normal.count() + " / " + emojiGrey.count() + " / "
           + others + " / " + blank.count());
-      DemoRuns.trainingFigures(figures, model, train.count(), heldOut.count());
+      DemoRuns.trainingFigures(figures, model, train.count(), digits.validation().count(), heldOut.count());
       ObjectNode evaluation = (ObjectNode) ModelCard.toJson(figures);
       ObjectNode anomaly = evaluation.putObject("anomaly");
       anomaly.put("score", "mse");
@@ -106,11 +107,11 @@ final class AnomalyDemo implements Demo {
       int n = 8;
       int[] pn = DemoRuns.spread(normal.count(), n);
       int[] pe = DemoRuns.spread(emojiGrey.count(), n);
-      Pictures.grid(settings.out().resolve("grid.png"), List.of(
-          new Pictures.Row("digit", DemoRuns.pick(normal.values(), 784, pn), 28, 28, 1),
-          new Pictures.Row("its reconstruction", DemoRuns.pick(model.reconstruct(normal), 784, pn), 28, 28, 1),
-          new Pictures.Row("non-digit (emoji)", DemoRuns.pick(emojiGrey.values(), 784, pe), 28, 28, 1),
-          new Pictures.Row("its reconstruction", DemoRuns.pick(model.reconstruct(emojiGrey), 784, pe), 28, 28, 1)),
+      Figures.grid(settings.out().resolve("grid.png"), List.of(
+          new Figures.Row("digit", DemoRuns.pick(normal.values(), 784, pn), 28, 28, 1),
+          new Figures.Row("its reconstruction", DemoRuns.pick(model.reconstruct(normal), 784, pn), 28, 28, 1),
+          new Figures.Row("non-digit (emoji)", DemoRuns.pick(emojiGrey.values(), 784, pe), 28, 28, 1),
+          new Figures.Row("its reconstruction", DemoRuns.pick(model.reconstruct(emojiGrey), 784, pe), 28, 28, 1)),
           n);
       return new DemoResult(name(), "Anomaly detection: is this a digit?",
           String.format(Locale.ROOT, "The tutorial's autoencoder (784 → 32 → 784) trained %d epochs on %d MNIST "
@@ -119,8 +120,11 @@ final class AnomalyDemo implements Demo {
               + "(`evaluation.anomaly.threshold`), so the server's reconstruct answer carries `is_anomaly`. "
               + "Measured on %d other held-out digits against %d real non-digit images (held-out emoji, 28×28 "
               + "grey, inverted to a dark background like MNIST's), %d uniform-noise images and a black and a "
-              + "white blank image.", epochs, train.count(), QUANTILE, calibration.count(), normal.count(),
-              emojiGrey.count(), others),
+              + "white blank image. Training saw only its %d digits; `val_loss` came from a seeded %.0f%% of the "
+              + "training pool (%d digits); the calibration and evaluation digits are two halves of the MNIST test "
+              + "set, which no training or validation step saw.", epochs, train.count(), QUANTILE,
+              calibration.count(), normal.count(), emojiGrey.count(), others, train.count(),
+              100 * DemoData.VALIDATION_FRACTION, digits.validation().count()),
           figures, List.of(DemoResult.Check.above("ROC AUC > 0.5 (chance)", auc, 0.5),
               DemoResult.Check.above("recall at threshold > false-positive rate", Roc.fractionAbove(anomalies,
                   threshold), Roc.fractionAbove(normalScores, threshold))),

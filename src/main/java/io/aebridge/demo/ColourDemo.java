@@ -44,6 +44,11 @@ final class ColourDemo implements Demo {
         EmojiImages.IMAGE_DIR + " train");
     Dataset trainRgb = EmojiImages.dataset(emoji.train(), trainCount, SIDE, EmojiImages.Form.RGB,
         EmojiImages.IMAGE_DIR + " train");
+    int validationCount = settings.sized(100, Integer.MAX_VALUE);
+    Dataset validationGrey = EmojiImages.dataset(emoji.validation(), validationCount, SIDE,
+        EmojiImages.Form.GREY_AS_RGB, EmojiImages.IMAGE_DIR + " validation");
+    Dataset validationRgb = EmojiImages.dataset(emoji.validation(), validationCount, SIDE, EmojiImages.Form.RGB,
+        EmojiImages.IMAGE_DIR + " validation");
     Dataset testGrey = EmojiImages.dataset(emoji.test(), testCount, SIDE, EmojiImages.Form.GREY_AS_RGB,
         EmojiImages.IMAGE_DIR + " held-out");
     Dataset testRgb = EmojiImages.dataset(emoji.test(), testCount, SIDE, EmojiImages.Form.RGB,
@@ -54,7 +59,7 @@ final class ColourDemo implements Demo {
         .activation(Activation.RELU).outputActivation(Activation.SIGMOID).loss(LossKind.MSE)
         .training(new io.aebridge.spec.TrainingSpec(io.aebridge.spec.OptimizerKind.ADAM, WatermarkDemo.LEARNING_RATE,
             epochs, 32, 0, io.aebridge.spec.TrainingSpec.SEED_DEFAULT, 0)).build();
-    TrainingData data = new TrainingData(trainGrey, trainRgb, testGrey, testRgb);
+    TrainingData data = new TrainingData(trainGrey, trainRgb, validationGrey, validationRgb);
 
     try (TrainedModel model = DemoTraining.train(spec, data, settings)) {
       float[] coloured = model.reconstruct(testGrey);
@@ -69,27 +74,27 @@ final class ColourDemo implements Demo {
       figures.put("colour error, greyscale as RGB", greyError);
       figures.put("colour error, training mean colour per pixel", meanError);
       figures.put("model / best baseline", modelError / Math.min(greyError, meanError));
-      DemoRuns.trainingFigures(figures, model, trainRgb.count(), testRgb.count());
+      DemoRuns.trainingFigures(figures, model, trainRgb.count(), validationRgb.count(), testRgb.count());
       int n = 10;
       int[] picks = DemoRuns.spread(testRgb.count(), n);
       Path dir = DemoTraining.export(model, data, settings, emoji.provenance(),
           DemoRuns.withExamples(ModelCard.toJson(figures), testGrey.values(), SIDE, SIDE, 3, picks));
-      Pictures.grid(settings.out().resolve("grid.png"), List.of(
+      Figures.grid(settings.out().resolve("grid.png"), List.of(
           row("input (grey)", testGrey, picks), row("target (colour)", testRgb, picks),
-          new Pictures.Row("autoencoder", DemoRuns.pick(coloured, testRgb.sampleSize(), picks), SIDE, SIDE, 3),
-          new Pictures.Row("baseline: mean colour", DemoRuns.pick(mean, testRgb.sampleSize(), picks), SIDE, SIDE, 3)),
+          new Figures.Row("autoencoder", DemoRuns.pick(coloured, testRgb.sampleSize(), picks), SIDE, SIDE, 3),
+          new Figures.Row("baseline: mean colour", DemoRuns.pick(mean, testRgb.sampleSize(), picks), SIDE, SIDE, 3)),
           n);
       Figures.lossCurve(settings.out().resolve("loss.png"), model.history());
       return new DemoResult(name(), "Colouring: greyscale in, colour out",
           String.format(java.util.Locale.ROOT, "A fully convolutional autoencoder (Conv32-Conv32 encoder, no pooling, "
               + "mirrored decoder, MSE, Adam 0.003) trained %d epochs on %d real colour images (emoji-datasource-google, %d×%d, "
               + "composited on white) to turn their greyscale version back into colour, measured on %d held-out "
-              + "emoji (skin-tone variants of one emoji kept on one side of the split).", epochs, trainRgb.count(),
-              SIDE, SIDE, testRgb.count()),
+              + "emoji. %s", epochs, trainRgb.count(), SIDE, SIDE, testRgb.count(),
+              EmojiImages.splitSentence(trainRgb.count(), validationRgb.count(), testRgb.count())),
           figures,
           checks(settings.quick(), modelError, greyError, meanError),
           Map.of("grid.png", "held-out emoji: grey input, true colours, the autoencoder's colours, the mean-colour "
-              + "baseline", "loss.png", "training and held-out loss per epoch"),
+              + "baseline", "loss.png", "training and validation loss per epoch"),
           dir);
     }
   }
@@ -107,8 +112,8 @@ final class ColourDemo implements Demo {
             DemoResult.Check.below("model colour error < training-mean-colour baseline", model, mean));
   }
 
-  private static Pictures.Row row(String label, Dataset data, int[] picks) {
-    return new Pictures.Row(label, DemoRuns.pick(data.values(), data.sampleSize(), picks), data.height(),
+  private static Figures.Row row(String label, Dataset data, int[] picks) {
+    return new Figures.Row(label, DemoRuns.pick(data.values(), data.sampleSize(), picks), data.height(),
         data.width(), data.channels());
   }
 }

@@ -1,7 +1,6 @@
 package io.aebridge.demo;
 
 import io.aebridge.data.Dataset;
-import io.aebridge.data.Mnist;
 import io.aebridge.evaluate.Figures;
 import io.aebridge.evaluate.Metrics;
 import io.aebridge.evaluate.Pca;
@@ -38,13 +37,13 @@ final class CompressDemo implements Demo {
 
   @Override
   public DemoResult run(DemoSettings settings) throws IOException {
-    Mnist.Split mnist = Mnist.load(settings.home());
-    Dataset train = mnist.train().head(settings.sized(3000, Integer.MAX_VALUE));
-    Dataset test = mnist.test().head(settings.sized(500, Integer.MAX_VALUE));
+    DemoData.Digits digits = DemoData.mnist(settings, 3000, 500);
+    Dataset train = digits.train();
+    Dataset test = digits.test();
     int epochs = settings.epochsOr(5, 50);
     AutoencoderSpec spec = AutoencoderSpec.builder(MODEL).codeSize(CODE)
         .training(TrainingSpec.defaults().withEpochs(epochs).withBatchSize(settings.sized(64, 256))).build();
-    TrainingData data = TrainingData.autoencoding(train, test);
+    TrainingData data = digits.autoencoding();
     try (TrainedModel model = DemoTraining.train(spec, data, settings)) {
       float[] reconstructed = model.reconstruct(test);
       float[] pca = Metrics.clip(Pca.fit(train, CODE).reconstruct(test), 0f, 1f);
@@ -60,15 +59,15 @@ final class CompressDemo implements Demo {
       figures.put("autoencoder / PCA", ae / pcaError);
       figures.put("size ratio, float32 pixels / float32 code", 784.0 / CODE);
       figures.put("size ratio, 8-bit pixels / float32 code", 784.0 / (4 * CODE));
-      DemoRuns.trainingFigures(figures, model, train.count(), test.count());
+      DemoRuns.trainingFigures(figures, model, train.count(), digits.validation().count(), test.count());
       int n = 10;
       int[] picks = DemoRuns.spread(test.count(), n);
       Path dir = DemoTraining.export(model, data, settings, Map.of(),
           DemoRuns.withExamples(ModelCard.toJson(figures), test.values(), 28, 28, 1, picks));
-      Pictures.grid(settings.out().resolve("grid.png"), List.of(
-          new Pictures.Row("original", DemoRuns.pick(test.values(), 784, picks), 28, 28, 1),
-          new Pictures.Row("autoencoder (32)", DemoRuns.pick(reconstructed, 784, picks), 28, 28, 1),
-          new Pictures.Row("baseline: PCA-32", DemoRuns.pick(pca, 784, picks), 28, 28, 1)), n);
+      Figures.grid(settings.out().resolve("grid.png"), List.of(
+          new Figures.Row("original", DemoRuns.pick(test.values(), 784, picks), 28, 28, 1),
+          new Figures.Row("autoencoder (32)", DemoRuns.pick(reconstructed, 784, picks), 28, 28, 1),
+          new Figures.Row("baseline: PCA-32", DemoRuns.pick(pca, 784, picks), 28, 28, 1)), n);
       Figures.lossCurve(settings.out().resolve("loss.png"), model.history());
       List<DemoResult.Check> checks = new ArrayList<>();
       checks.add(DemoResult.Check.below("autoencoder MSE < mean-digit MSE", ae, meanError));
@@ -79,11 +78,11 @@ final class CompressDemo implements Demo {
           String.format(Locale.ROOT, "The tutorial's autoencoder 784 → Dense(32, relu) → Dense(784, sigmoid) "
               + "(BCE, Adam) trained %d epochs on %d real MNIST digits; the encoder is the compressor and the "
               + "decoder the decompressor. Measured on %d held-out digits against PCA with as many components "
-              + "(fitted on the same training digits) and against the mean digit.", epochs, train.count(),
-              test.count()),
+              + "(fitted on the same training digits) and against the mean digit. %s", epochs, train.count(),
+              test.count(), digits.splitSentence()),
           figures, checks,
           Map.of("grid.png", "held-out digits, their autoencoder reconstructions from 32 numbers, PCA-32's",
-              "loss.png", "training and held-out loss per epoch"),
+              "loss.png", "training and validation loss per epoch"),
           dir);
     }
   }

@@ -44,6 +44,7 @@ public final class DemoReport {
       m.put("bound", c.bound());
       m.put("direction", c.lowerIsBetter() ? "below" : "above");
       m.put("passed", c.passed());
+      m.put("goal", c.goal());
       checks.add(m);
     }
     json.put("checks", checks);
@@ -69,9 +70,11 @@ public final class DemoReport {
     md.append("\n");
     for (Map<String, Object> c : (List<Map<String, Object>>) json.get("checks")) {
       boolean passed = Boolean.TRUE.equals(c.get("passed"));
-      md.append("- ").append(passed ? "✅ " : "❌ ").append(c.get("check")).append(": ")
+      boolean goal = Boolean.TRUE.equals(c.get("goal"));
+      md.append("- ").append(passed ? "✅ " : "❌ ").append(goal ? "goal: " : "").append(c.get("check")).append(": ")
           .append(format(c.get("value"))).append("below".equals(c.get("direction")) ? " < " : " > ")
-          .append(format(c.get("bound"))).append(passed ? "" : " — **not met**").append("\n");
+          .append(format(c.get("bound"))).append(passed ? "" : goal ? " — **goal not met**" : " — **not met**")
+          .append("\n");
     }
     md.append("\n");
     ((Map<String, Object>) json.get("pictures")).forEach((file, caption) ->

@@ -8,15 +8,20 @@ import java.util.Map;
 final class DemoRuns {
   private DemoRuns() {}
 
-  /** Adds epochs, samples, the final losses and the steady training speed. */
-  static void trainingFigures(Map<String, Object> figures, TrainedModel model, int trainSamples, int heldOut) {
+  /**
+   * Adds the split's sizes, epochs, the final losses and the steady training speed. The held-out loss is the
+   * validation set's, which only the learning curve uses; the report's other figures come from the test set.
+   */
+  static void trainingFigures(Map<String, Object> figures, TrainedModel model, int trainSamples, int validation,
+      int test) {
     TrainingHistory h = model.history();
     figures.put("training samples", trainSamples);
-    figures.put("held-out samples", heldOut);
+    figures.put("validation samples (val_loss only)", validation);
+    figures.put("test samples (the figures above)", test);
     figures.put("epochs", h.epochs().size());
     figures.put("final training loss (" + h.loss() + ")", h.last().loss());
     if (h.last().hasValidation()) {
-      figures.put("final held-out loss (" + h.loss() + ")", h.last().valLoss());
+      figures.put("final validation loss (" + h.loss() + ")", h.last().valLoss());
     }
     figures.put("training seconds", h.epochs().stream().mapToDouble(e -> e.seconds()).sum());
     figures.put("training samples/s (steady)", h.steadySamplesPerSecond());

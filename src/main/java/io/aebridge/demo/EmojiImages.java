@@ -18,16 +18,18 @@ import javax.imageio.ImageIO;
  * The real colour images of {@value #FETCH_SCRIPT}: 64×64 RGBA emoji PNGs from npm's {@code emoji-datasource-google},
  * composited on white and scaled with area averaging.
  *
- * <p>The held-out split is by emoji, not by file: skin-tone variants of one emoji are near copies, so every file
- * whose name differs only in skin-tone modifiers (U+1F3FB–U+1F3FF) and variation selectors goes to the same side. A
- * fixed hash of that key sends about {@value #TEST_PERCENT}% of the emoji to the held-out side; the split does not
- * depend on the order or number of files. Stateless.
+ * <p>The split is by emoji, not by file: skin-tone variants of one emoji are near copies, so every file whose name
+ * differs only in skin-tone modifiers (U+1F3FB–U+1F3FF) and variation selectors goes to the same side. A fixed hash
+ * of that key sends about {@value #TEST_PERCENT}% of the emoji to the held-out (test) side and
+ * {@value #VALIDATION_PERCENT}% more (a tenth of the rest) to the validation side, which gives {@code val_loss}
+ * only; the split does not depend on the order or number of files. Stateless.
  */
 final class EmojiImages {
   static final String DATA_DIR = "data/emoji";
   static final String IMAGE_DIR = DATA_DIR + "/png-64";
   static final String FETCH_SCRIPT = "scripts/fetch-emoji.sh";
   static final int TEST_PERCENT = 20;
+  static final int VALIDATION_PERCENT = 8;
   /** Side of the packaged images. */
   static final int SIDE = 64;
 
@@ -41,14 +43,18 @@ final class EmojiImages {
     INVERTED_GREY
   }
 
+  /** Where an emoji goes. */
+  enum Side { TRAIN, VALIDATION, TEST }
+
   /**
-   * Both sides of the split, in file-name order.
+   * The three sides of the split, in file-name order.
    *
    * @param train the training emoji
-   * @param test the held-out emoji
+   * @param validation the emoji that give {@code val_loss}, never trained on, never in a figure
+   * @param test the held-out emoji every figure comes from
    * @param provenance package, version, npm integrity and file count from {@code data/emoji/SOURCE.txt}
    */
-  record Split(List<float[]> train, List<float[]> test, Map<String, Object> provenance) {}
+  record Split(List<float[]> train, List<float[]> validation, List<float[]> test, Map<String, Object> provenance) {}
 
   private EmojiImages() {}
 
@@ -82,13 +88,18 @@ final class EmojiImages {
       files = s.filter(p -> p.getFileName().toString().endsWith(".png")).sorted().toList();
     }
     List<float[]> train = new ArrayList<>();
+    List<float[]> validation = new ArrayList<>();
     List<float[]> test = new ArrayList<>();
     for (Path file : files) {
       BufferedImage image = ImageIO.read(file.toFile());
       if (image == null) {
         throw new DataFormatException(file, "file", "a PNG image", "bytes ImageIO cannot decode");
       }
-      (heldOut(file.getFileName().toString()) ? test : train).add(onWhite(image));
+      switch (side(file.getFileName().toString())) {
+        case TRAIN -> train.add(onWhite(image));
+        case VALIDATION -> validation.add(onWhite(image));
+        case TEST -> test.add(onWhite(image));
+      }
     }
     Map<String, Object> provenance = new LinkedHashMap<>();
     for (String line : Files.readAllLines(source)) {
@@ -97,13 +108,26 @@ final class EmojiImages {
         provenance.put("package." + line.substring(0, space), line.substring(space + 1));
       }
     }
-    provenance.put("split", "by emoji (skin tones together), " + TEST_PERCENT + "% held out: " + train.size()
-        + " train / " + test.size() + " held-out images");
-    return new Split(train, test, provenance);
+    provenance.put("split", "by emoji (skin tones together), " + TEST_PERCENT + "% held out for the figures, "
+        + VALIDATION_PERCENT + "% for val_loss: " + train.size() + " train / " + validation.size() + " validation / "
+        + test.size() + " held-out images");
+    return new Split(train, validation, test, provenance);
   }
 
-  /** Whether a file's emoji belongs to the held-out side. */
+  /** One sentence for a report: where training, validation and figures come from. */
+  static String splitSentence(int train, int validation, int test) {
+    return String.format(java.util.Locale.ROOT, "Split by emoji (skin-tone variants on one side): %d training "
+        + "images, `val_loss` on %d validation emoji, every figure on %d held-out emoji that no training or "
+        + "validation step saw.", train, validation, test);
+  }
+
+  /** Whether a file's emoji belongs to the held-out (test) side. */
   static boolean heldOut(String fileName) {
+    return side(fileName) == Side.TEST;
+  }
+
+  /** The side of the split a file's emoji belongs to. */
+  static Side side(String fileName) {
     String stem = fileName.replaceFirst("\\.png$", "");
     StringBuilder key = new StringBuilder();
     for (String part : stem.split("-")) {
@@ -113,7 +137,9 @@ final class EmojiImages {
       key.append(part).append('-');
     }
     // String.hashCode is specified by the JLS, so the split is the same on every JVM.
-    return Math.floorMod(key.toString().hashCode() * 0x9E3779B1, 100) < TEST_PERCENT;
+    int bucket = Math.floorMod(key.toString().hashCode() * 0x9E3779B1, 100);
+    return bucket < TEST_PERCENT ? Side.TEST : bucket < TEST_PERCENT + VALIDATION_PERCENT ? Side.VALIDATION
+        : Side.TRAIN;
   }
 
   /** The first {@code limit} images as one dataset of {@code side × side} samples (area-averaged). */

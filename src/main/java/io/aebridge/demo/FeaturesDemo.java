@@ -1,7 +1,6 @@
 package io.aebridge.demo;
 
 import io.aebridge.data.Dataset;
-import io.aebridge.data.Mnist;
 import io.aebridge.evaluate.Figures;
 import io.aebridge.evaluate.Pca;
 import io.aebridge.export.ModelCard;
@@ -39,14 +38,14 @@ final class FeaturesDemo implements Demo {
 
   @Override
   public DemoResult run(DemoSettings settings) throws IOException {
-    Mnist.Split mnist = Mnist.load(settings.home());
-    Dataset train = mnist.train().head(settings.sized(3000, Integer.MAX_VALUE));
-    Dataset test = mnist.test().head(settings.sized(500, Integer.MAX_VALUE));
+    DemoData.Digits digits = DemoData.mnist(settings, 3000, 500);
+    Dataset train = digits.train();
+    Dataset test = digits.test();
     int epochs = settings.epochsOr(5, 30);
     int classifierEpochs = settings.sized(10, 30);
     AutoencoderSpec spec = AutoencoderSpec.builder(MODEL).codeSize(CODE)
         .training(TrainingSpec.defaults().withEpochs(epochs).withBatchSize(settings.sized(64, 256))).build();
-    TrainingData data = TrainingData.autoencoding(train, test);
+    TrainingData data = digits.autoencoding();
     try (TrainedModel model = DemoTraining.train(spec, data, settings)) {
       float[] trainCodes = model.encode(train);
       float[] testCodes = model.encode(test);
@@ -68,7 +67,7 @@ final class FeaturesDemo implements Demo {
       figures.put("classifier training seconds, PCA", pcaScore.seconds());
       figures.put("classifier training seconds, raw pixels", raw.seconds());
       figures.put("classifier epochs", classifierEpochs);
-      DemoRuns.trainingFigures(figures, model, train.count(), test.count());
+      DemoRuns.trainingFigures(figures, model, train.count(), digits.validation().count(), test.count());
       Path dir = DemoTraining.export(model, data, settings, Map.of(), DemoRuns.withExamples(
           ModelCard.toJson(figures), test.values(), 28, 28, 1, DemoRuns.spread(test.count(), 10)));
       Figures.lossCurve(settings.out().resolve("loss.png"), model.history());
@@ -84,9 +83,9 @@ final class FeaturesDemo implements Demo {
           String.format(Locale.ROOT, "The tutorial's autoencoder (784 → 32 → 784) trained %d epochs on %d MNIST "
               + "digits without their labels; then one softmax regression (TensorFlow ops, Adam 0.01, batch 256, "
               + "%d epochs, features standardised on the training set) per feature set, on the same %d training "
-              + "labels, scored on %d held-out digits. The code is 1/%.1f of the pixels' size.", epochs,
-              train.count(), classifierEpochs, train.count(), test.count(), 784.0 / CODE),
-          figures, checks, Map.of("loss.png", "autoencoder: training and held-out loss per epoch"), dir);
+              + "labels, scored on %d held-out digits. The code is 1/%.1f of the pixels' size. %s", epochs,
+              train.count(), classifierEpochs, train.count(), test.count(), 784.0 / CODE, digits.splitSentence()),
+          figures, checks, Map.of("loss.png", "autoencoder: training and validation loss per epoch"), dir);
     }
   }
 }

@@ -1,16 +1,11 @@
 package io.aebridge.demo;
 
 import java.awt.Color;
-import java.awt.Font;
-import java.awt.FontMetrics;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -18,67 +13,12 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** The demos' pictures, drawn off screen (headless). Stateless; each call writes one PNG, replacing it. */
+/**
+ * The demos' charts and example images, drawn off screen (headless). Image grids are
+ * {@link io.aebridge.evaluate.Figures#grid}. Stateless; each call writes one PNG, replacing it.
+ */
 final class Pictures {
-  static final int TILE = 64;
-  static final int GAP = 4;
-  static final int LABEL_WIDTH = 150;
-
-  /**
-   * One labelled row of a grid: {@code n} images of {@code height × width × channels} (1 grey, 3 RGB) laid out
-   * row-major in {@code values}.
-   */
-  record Row(String label, float[] values, int height, int width, int channels) {}
-
   private Pictures() {}
-
-  /** Rows of images, the first {@code n} samples of each, scaled up to about {@value #TILE} pixels. */
-  static void grid(Path png, List<Row> rows, int n) throws IOException {
-    int side = rows.stream().mapToInt(r -> Math.max(r.height(), r.width())).max().orElse(1);
-    int scale = Math.max(1, Math.round((float) TILE / side));
-    int tile = side * scale;
-    int width = LABEL_WIDTH + n * (tile + GAP) + GAP;
-    int height = rows.size() * (tile + GAP) + GAP;
-    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = image.createGraphics();
-    try {
-      g.setColor(Color.WHITE);
-      g.fillRect(0, 0, width, height);
-      g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-      g.setColor(Color.BLACK);
-      FontMetrics metrics = g.getFontMetrics();
-      for (int r = 0; r < rows.size(); r++) {
-        Row row = rows.get(r);
-        int top = GAP + r * (tile + GAP);
-        g.drawString(row.label(), GAP, top + (tile + metrics.getAscent() - metrics.getDescent()) / 2);
-        int s = Math.max(1, tile / Math.max(row.height(), row.width()));
-        int size = row.height() * row.width() * row.channels();
-        for (int i = 0; i < n && (i + 1) * size <= row.values().length; i++) {
-          int left = LABEL_WIDTH + GAP + i * (tile + GAP);
-          for (int y = 0; y < row.height(); y++) {
-            for (int x = 0; x < row.width(); x++) {
-              int at = i * size + (y * row.width() + x) * row.channels();
-              int rgb = row.channels() == 3
-                  ? level(row.values()[at]) << 16 | level(row.values()[at + 1]) << 8 | level(row.values()[at + 2])
-                  : level(row.values()[at]) * 0x010101;
-              for (int dy = 0; dy < s; dy++) {
-                for (int dx = 0; dx < s; dx++) {
-                  image.setRGB(left + x * s + dx, top + y * s + dy, rgb);
-                }
-              }
-            }
-          }
-        }
-      }
-    } finally {
-      g.dispose();
-    }
-    parent(png);
-    try (OutputStream out = Files.newOutputStream(png)) {
-      ImageIO.write(image, "png", out);
-    }
-  }
 
   /** A scatter plot of 2-D points coloured by their label (0–9), one series per label. */
   static void scatter(Path png, String title, float[] points, int[] labels, String xTitle, String yTitle)

@@ -2,7 +2,6 @@ package io.aebridge.demo;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aebridge.data.Dataset;
-import io.aebridge.data.Mnist;
 import io.aebridge.evaluate.Figures;
 import io.aebridge.evaluate.Pca;
 import io.aebridge.export.ModelCard;
@@ -41,14 +40,14 @@ final class ReduceDemo implements Demo {
 
   @Override
   public DemoResult run(DemoSettings settings) throws IOException {
-    Mnist.Split mnist = Mnist.load(settings.home());
-    Dataset train = mnist.train().head(settings.sized(3000, Integer.MAX_VALUE));
-    Dataset test = mnist.test().head(settings.sized(500, Integer.MAX_VALUE));
+    DemoData.Digits digits = DemoData.mnist(settings, 3000, 500);
+    Dataset train = digits.train();
+    Dataset test = digits.test();
     int epochs = settings.epochsOr(8, 40);
     AutoencoderSpec spec = AutoencoderSpec.builder(MODEL).encoderLayers(256, 64).codeSize(2)
         .codeActivation(Activation.LINEAR).training(TrainingSpec.defaults().withEpochs(epochs).withBatchSize(settings.sized(32, 128)))
         .build();
-    TrainingData data = TrainingData.autoencoding(train, test);
+    TrainingData data = digits.autoencoding();
     try (TrainedModel model = DemoTraining.train(spec, data, settings)) {
       float[] aeTrain = model.encode(train);
       float[] aeTest = model.encode(test);
@@ -61,7 +60,7 @@ final class ReduceDemo implements Demo {
       figures.put("held-out 5-NN accuracy in 2-D, autoencoder code", ae.accuracy());
       figures.put("held-out 5-NN accuracy in 2-D, PCA-2", pc.accuracy());
       figures.put("PCA-2 explained variance ratio", pca.explainedVarianceRatio());
-      DemoRuns.trainingFigures(figures, model, train.count(), test.count());
+      DemoRuns.trainingFigures(figures, model, train.count(), digits.validation().count(), test.count());
       ObjectNode evaluation = (ObjectNode) ModelCard.toJson(figures);
       int points = Math.min(MAP_POINTS, test.count());
       var map = evaluation.putObject("map");
@@ -84,8 +83,8 @@ final class ReduceDemo implements Demo {
           String.format(Locale.ROOT, "A deep autoencoder 784 → 256 → 64 → 2 (linear code) → 64 → 256 → 784 "
               + "(relu, sigmoid output, BCE, Adam) trained %d epochs on %d MNIST digits without labels, against "
               + "PCA with 2 components fitted on the same digits. Separation: each of %d held-out digits is "
-              + "labelled by its %d nearest training digits in the 2-D map.", epochs, train.count(), test.count(),
-              K),
+              + "labelled by its %d nearest training digits in the 2-D map. %s", epochs, train.count(), test.count(),
+              K, digits.splitSentence()),
           figures,
           List.of(DemoResult.Check.above("autoencoder 2-D 5-NN accuracy > PCA-2's", ae.accuracy(), pc.accuracy())),
           Map.of("map-autoencoder.png", "held-out digits in the autoencoder's 2-D code, coloured by label",

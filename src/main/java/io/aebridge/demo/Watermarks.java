@@ -44,11 +44,20 @@ final class Watermarks {
 
   private Watermarks() {}
 
-  /**
-   * A watermarked copy of {@code clean} (same shape), one watermark per sample.
-   * One-channel images get light grey levels; colour images a grey level or any colour, each half the time.
-   */
+  /** {@link #apply(Dataset, Style, long, int)} with one watermark per sample. */
   static Dataset apply(Dataset clean, Style style, long seed) {
+    return apply(clean, style, seed, 1);
+  }
+
+  /**
+   * A watermarked copy of {@code clean} (same shape), {@code perSample} watermarks drawn one over the other on each
+   * sample, each with its own position, size, angle, opacity and colour. One-channel images get light grey levels;
+   * colour images a grey level or any colour, each half the time.
+   */
+  static Dataset apply(Dataset clean, Style style, long seed, int perSample) {
+    if (perSample < 1) {
+      throw new IllegalArgumentException("watermarks per sample must be ≥ 1, found " + perSample);
+    }
     SplittableRandom random = new SplittableRandom(seed);
     int h = clean.height();
     int w = clean.width();
@@ -56,31 +65,37 @@ final class Watermarks {
     float[] out = clean.values().clone();
     float[] coverage = new float[h * w];
     for (int n = 0; n < clean.count(); n++) {
-      draw(coverage, h, w, style, random);
-      float opacity = (float) (0.35 + 0.4 * random.nextDouble());
-      float[] colour = new float[c];
-      if (c == 1) {
-        colour[0] = (float) (0.6 + 0.4 * random.nextDouble());
-      } else if (random.nextBoolean()) {
-        float level = (float) random.nextDouble();
-        java.util.Arrays.fill(colour, level);
-      } else {
-        for (int k = 0; k < c; k++) {
-          colour[k] = (float) random.nextDouble();
-        }
-      }
-      int base = n * h * w * c;
-      for (int p = 0; p < h * w; p++) {
-        float a = coverage[p] * opacity;
-        for (int k = 0; k < c; k++) {
-          int at = base + p * c + k;
-          out[at] = (1 - a) * out[at] + a * colour[k];
-        }
+      for (int mark = 0; mark < perSample; mark++) {
+        draw(coverage, h, w, style, random);
+        blend(out, n * h * w * c, coverage, c, random);
       }
     }
     return new Dataset(out, clean.count(), h, w, c, clean.labels(),
-        clean.source() + " watermarked (" + style.name().toLowerCase(java.util.Locale.ROOT) + " style, seed " + seed
-            + ")");
+        clean.source() + " watermarked (" + perSample + " per sample, " + style.name().toLowerCase(
+            java.util.Locale.ROOT) + " style, seed " + seed + ")");
+  }
+
+  /** Blends one watermark of {@code coverage} over the sample at {@code base} with a random opacity and colour. */
+  private static void blend(float[] out, int base, float[] coverage, int c, SplittableRandom random) {
+    float opacity = (float) (0.35 + 0.4 * random.nextDouble());
+    float[] colour = new float[c];
+    if (c == 1) {
+      colour[0] = (float) (0.6 + 0.4 * random.nextDouble());
+    } else if (random.nextBoolean()) {
+      float level = (float) random.nextDouble();
+      java.util.Arrays.fill(colour, level);
+    } else {
+      for (int k = 0; k < c; k++) {
+        colour[k] = (float) random.nextDouble();
+      }
+    }
+    for (int p = 0; p < coverage.length; p++) {
+      float a = coverage[p] * opacity;
+      for (int k = 0; k < c; k++) {
+        int at = base + p * c + k;
+        out[at] = (1 - a) * out[at] + a * colour[k];
+      }
+    }
   }
 
   /** Fills {@code coverage} with one watermark's antialiased coverage in [0,1]. */

@@ -63,36 +63,94 @@ public final class Figures {
     }
     int size = originals.sampleSize();
     checkLength("reconstructions", reconstructions, n, size);
-    List<String> labels = new ArrayList<>(List.of("original", "autoencoder"));
-    List<float[]> rows = new ArrayList<>(List.of(originals.values(), reconstructions));
-    if (pcaReconstructions != null) {
-      checkLength("pcaReconstructions", pcaReconstructions, n, size);
-      labels.add("PCA");
-      rows.add(pcaReconstructions);
-    }
-
     int h = originals.height();
     int w = originals.width();
-    int scale = Math.max(1, (MIN_TILE_SIDE + Math.max(h, w) - 1) / Math.max(h, w));
-    int tileW = w * scale;
-    int tileH = h * scale;
-    int width = LABEL_WIDTH + n * (tileW + GAP) + GAP;
-    int height = rows.size() * (tileH + GAP) + GAP;
+    int c = originals.channels();
+    List<Row> rows = new ArrayList<>(List.of(new Row("original", originals.values(), h, w, c),
+        new Row("autoencoder", reconstructions, h, w, c)));
+    if (pcaReconstructions != null) {
+      checkLength("pcaReconstructions", pcaReconstructions, n, size);
+      rows.add(new Row("PCA", pcaReconstructions, h, w, c));
+    }
+    grid(png, rows, n);
+  }
+
+  /**
+   * One labelled row of a {@link #grid}: samples of {@code height × width × channels} laid out row-major in
+   * {@code values} (one channel drawn grey, three as RGB, others by their first channel grey).
+   *
+   * @param label the row's caption, drawn on the left
+   * @param values the samples, at least as many as the grid shows
+   */
+  public record Row(String label, float[] values, int height, int width, int channels) {
+    public Row {
+      Objects.requireNonNull(label, "label");
+      Objects.requireNonNull(values, "values");
+      if (height < 1 || width < 1 || channels < 1) {
+        throw new IllegalArgumentException("A grid row's samples must have positive height, width and channels, "
+            + "found " + height + "×" + width + "×" + channels + " in row '" + label + "'");
+      }
+    }
+
+    int sampleSize() {
+      return height * width * channels;
+    }
+  }
+
+  /**
+   * Rows of images with their labels on the left: the first {@code n} samples of each row, scaled up by an integer
+   * factor to at least {@value #MIN_TILE_SIDE} pixels on the longer side of the largest image, nearest-neighbour,
+   * values clipped to [0,1]. The label column is {@value #LABEL_WIDTH} pixels or the widest label, whichever is
+   * wider.
+   *
+   * @param n images per row, ≥ 1; every row must hold at least {@code n} samples
+   * @throws IOException when the file cannot be written
+   */
+  public static void grid(Path png, List<Row> rows, int n) throws IOException {
+    Objects.requireNonNull(png, "png");
+    if (rows.isEmpty()) {
+      throw new IllegalArgumentException("A grid needs at least one row");
+    }
+    if (n < 1) {
+      throw new IllegalArgumentException("Images per row must be ≥ 1, found " + n);
+    }
+    for (Row row : rows) {
+      checkLength("row '" + row.label() + "'", row.values(), n, row.sampleSize());
+    }
+    int side = rows.stream().mapToInt(r -> Math.max(r.height(), r.width())).max().orElseThrow();
+    int scale = Math.max(1, (MIN_TILE_SIDE + side - 1) / side);
+    int tile = side * scale;
+    Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 14);
+    BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+    Graphics2D p = probe.createGraphics();
+    int labelWidth;
+    try {
+      FontMetrics m = p.getFontMetrics(font);
+      labelWidth = Math.max(LABEL_WIDTH, rows.stream().mapToInt(r -> m.stringWidth(r.label())).max().orElse(0)
+          + 2 * GAP);
+    } finally {
+      p.dispose();
+    }
+    int width = labelWidth + n * (tile + GAP) + GAP;
+    int height = rows.size() * (tile + GAP) + GAP;
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {
       g.setColor(Color.WHITE);
       g.fillRect(0, 0, width, height);
       g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+      g.setFont(font);
       g.setColor(Color.BLACK);
       FontMetrics metrics = g.getFontMetrics();
       for (int r = 0; r < rows.size(); r++) {
-        int top = GAP + r * (tileH + GAP);
-        int baseline = top + (tileH + metrics.getAscent() - metrics.getDescent()) / 2;
-        g.drawString(labels.get(r), GAP, baseline);
+        Row row = rows.get(r);
+        int top = GAP + r * (tile + GAP);
+        int baseline = top + (tile + metrics.getAscent() - metrics.getDescent()) / 2;
+        g.drawString(row.label(), GAP, baseline);
+        // Smaller images in a row of a larger grid are drawn at their own integer scale, top-left in the tile.
+        int s = Math.max(1, tile / Math.max(row.height(), row.width()));
         for (int i = 0; i < n; i++) {
-          drawTile(image, rows.get(r), i, originals, LABEL_WIDTH + GAP + i * (tileW + GAP), top, scale);
+          drawTile(image, row, i, labelWidth + GAP + i * (tile + GAP), top, s);
         }
       }
     } finally {
@@ -143,12 +201,12 @@ public final class Figures {
     }
   }
 
-  private static void drawTile(BufferedImage image, float[] values, int sample, Dataset shape, int left, int top,
-      int scale) {
-    int h = shape.height();
-    int w = shape.width();
-    int c = shape.channels();
-    int base = sample * shape.sampleSize();
+  private static void drawTile(BufferedImage image, Row row, int sample, int left, int top, int scale) {
+    int h = row.height();
+    int w = row.width();
+    int c = row.channels();
+    float[] values = row.values();
+    int base = sample * row.sampleSize();
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
         int at = base + (y * w + x) * c;

@@ -29,7 +29,8 @@ import org.tensorflow.types.TFloat32;
  * @param codePreActivation the dense code layer before its activation (for the closed-form contractive penalty);
  *     the code itself for the convolutional kind
  * @param code the code, op {@value Endpoints#CODE_OP}
- * @param logits the reconstruction before the output activation (BCE is computed from these)
+ * @param logits the reconstruction before the output activation (BCE is computed from these); for a residual
+ *     convolutional spec, the input's base plus the decoder's correction ({@link ConvSpec#residual()})
  * @param reconstruction the reconstruction, op {@value Endpoints#RECONSTRUCTION_OP}
  * @param codeInput a fed code, op {@value Endpoints#CODE_INPUT_OP}
  * @param decoded the decoder's output for {@code codeInput}, op {@value Endpoints#DECODED_OP}
@@ -118,7 +119,8 @@ public record AutoencoderGraph(
     };
     Optional<Variable<TFloat32>> codeKernel =
         spec.encoderLayers().isEmpty() ? Optional.of(codeLayer.kernel()) : Optional.empty();
-    return finish(tf, spec, input, pre, code, decodeLogits, codeInput, codeKernel, inputShape, codeShape);
+    return finish(tf, spec, input, pre, code, decodeLogits, Optional.empty(), codeInput, codeKernel, inputShape,
+        codeShape);
   }
 
   private static AutoencoderGraph buildConvolutional(Ops tf, AutoencoderSpec spec, ParameterFactory params,
@@ -182,14 +184,36 @@ public record AutoencoderGraph(
       }
       return output.apply(tf, y);
     };
-    return finish(tf, spec, input, pre, code, decodeLogits, codeInput, Optional.empty(), inputShape, codeShape);
+    // A residual decoder predicts a correction in the output activation's input space; the input enters through
+    // the activation's inverse, so a zero correction reproduces it (ConvSpec#residual).
+    Optional<Operand<TFloat32>> base = conv.residual()
+        ? Optional.of(residualBase(tf, input, spec.outputActivation())) : Optional.empty();
+    return finish(tf, spec, input, pre, code, decodeLogits, base, codeInput, Optional.empty(), inputShape,
+        codeShape);
+  }
+
+  /** {@code logit(clip(x, ε, 1 − ε))} for a sigmoid output, {@code x} for a linear one. */
+  private static Operand<TFloat32> residualBase(Ops tf, Operand<TFloat32> x, Activation outputActivation) {
+    if (outputActivation == Activation.LINEAR) {
+      return x;
+    }
+    if (outputActivation != Activation.SIGMOID) {
+      throw new IllegalArgumentException("a residual decoder needs a sigmoid or linear output, found "
+          + outputActivation.jsonName());
+    }
+    Operand<TFloat32> clipped = tf.clipByValue(x, tf.constant(ConvSpec.RESIDUAL_EPSILON),
+        tf.constant(1f - ConvSpec.RESIDUAL_EPSILON));
+    return tf.math.log(tf.math.div(clipped, tf.math.sub(tf.constant(1f), clipped)));
   }
 
   private static AutoencoderGraph finish(Ops tf, AutoencoderSpec spec, Placeholder<TFloat32> input,
       Operand<TFloat32> pre, Operand<TFloat32> code, UnaryOperator<Operand<TFloat32>> decodeLogits,
-      Placeholder<TFloat32> codeInput, Optional<Variable<TFloat32>> codeKernel, Shape inputShape, Shape codeShape) {
+      Optional<Operand<TFloat32>> residualBase, Placeholder<TFloat32> codeInput,
+      Optional<Variable<TFloat32>> codeKernel, Shape inputShape, Shape codeShape) {
     Operand<TFloat32> namedCode = tf.withName(Endpoints.CODE_OP).identity(code);
-    Operand<TFloat32> logits = decodeLogits.apply(namedCode);
+    Operand<TFloat32> decoderLogits = decodeLogits.apply(namedCode);
+    Operand<TFloat32> logits = residualBase.map(b -> (Operand<TFloat32>) tf.math.add(b, decoderLogits))
+        .orElse(decoderLogits);
     Operand<TFloat32> reconstruction = tf.withName(Endpoints.RECONSTRUCTION_OP)
         .identity(Layers.activate(tf, logits, spec.outputActivation()));
     Operand<TFloat32> decoded = tf.withName(Endpoints.DECODED_OP)

@@ -86,6 +86,10 @@ public record AutoencoderSpec(
     checkKindParts(kind, sparsity, contractive, conv);
     if (kind == ModelKind.CONVOLUTIONAL) {
       checkConv(conv, inputShape, codeSize, encoderLayers, decoderLayers);
+      if (conv.residual() && outputActivation != Activation.SIGMOID && outputActivation != Activation.LINEAR) {
+        throw new SpecException("outputActivation", outputActivation.jsonName(),
+            "must be sigmoid or linear when conv.residual is true (the input enters through the activation's inverse)");
+      }
     } else {
       Checks.positive("codeSize", codeSize);
     }

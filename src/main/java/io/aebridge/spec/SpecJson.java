@@ -133,11 +133,12 @@ public final class SpecJson {
       ConvSpec conv = ConvSpec.tutorial();
       if (present(root, "conv")) {
         ObjectNode c = object(root, "conv");
-        rejectUnknown(c, "conv.", Set.of("filters", "kernelSize", "poolSize", "decoder"));
+        rejectUnknown(c, "conv.", Set.of("filters", "kernelSize", "poolSize", "decoder", "residual"));
         conv = new ConvSpec(c.has("filters") ? intsAt(c, "conv.filters", "filters") : conv.filters(),
             intAt(c, "conv.kernelSize", "kernelSize", conv.kernelSize()),
             intAt(c, "conv.poolSize", "poolSize", conv.poolSize()),
-            c.has("decoder") ? parseEnum("conv.decoder", c.get("decoder"), DecoderMode::parse) : conv.decoder());
+            c.has("decoder") ? parseEnum("conv.decoder", c.get("decoder"), DecoderMode::parse) : conv.decoder(),
+            bool(c, "conv.residual", "residual", false));
       }
       if (kind == ModelKind.CONVOLUTIONAL) {
         b.convolutional(conv);
@@ -242,6 +243,17 @@ public final class SpecJson {
 
   private static int integer(JsonNode node, String field, int fallback) {
     return intAt(node, field, field, fallback);
+  }
+
+  private static boolean bool(JsonNode node, String path, String field, boolean fallback) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return fallback;
+    }
+    if (!v.isBoolean()) {
+      throw new SpecException(path, v.toString(), "must be true or false");
+    }
+    return v.booleanValue();
   }
 
   private static int intAt(JsonNode node, String path, String field, int fallback) {

@@ -53,4 +53,19 @@ class DemoCommandTest {
     assertEquals("2", r[0]);
     assertTrue(r[2].contains("scripts/fetch-emoji.sh"), r[2]);
   }
+
+  @Test
+  void writeNeedsEveryDemoOfOneRun() {
+    String[] r = run("--home", dir.toString(), "demo", "colour", "--write", "--models", dir.resolve("m").toString());
+    assertEquals("2", r[0]);
+    assertTrue(r[2].contains("demo all --write"), r[2]);
+  }
+
+  @Test
+  void aQuickWriteMustNameAScratchDocsFolder() {
+    String[] r = run("--home", dir.toString(), "demo", "all", "--quick", "--write", "--models",
+        dir.resolve("m").toString());
+    assertEquals("2", r[0]);
+    assertTrue(r[2].contains("--docs"), r[2]);
+  }
 }

@@ -28,6 +28,20 @@ class WatermarksTest {
   }
 
   @Test
+  void severalWatermarksPerImageCoverMorePixelsThanOne() {
+    Dataset one = Watermarks.apply(BLACK, Watermarks.Style.TRAINING, 3);
+    Dataset three = Watermarks.apply(BLACK, Watermarks.Style.TRAINING, 3, 3);
+    int marked1 = 0;
+    int marked3 = 0;
+    for (int i = 0; i < one.values().length; i++) {
+      marked1 += one.values()[i] > 0.05f ? 1 : 0;
+      marked3 += three.values()[i] > 0.05f ? 1 : 0;
+    }
+    assertTrue(marked3 > 1.5 * marked1, "marked pixels: one per image " + marked1 + ", three " + marked3);
+    assertTrue(three.source().contains("3 per sample"), three.source());
+  }
+
+  @Test
   void heldOutStyleSharesNoFontWordOrShapeWithTraining() {
     var train = Watermarks.Style.TRAINING;
     var held = Watermarks.Style.HELD_OUT;

@@ -43,6 +43,9 @@ class AutoencoderGraphTest {
         Arguments.of(AutoencoderSpec.builder("rgb-odd").inputShape(13, 10, 3)
             .convolutional(new ConvSpec(List.of(4, 6), 3, 2, DecoderMode.UPSAMPLE)).build(),
             new long[] {3, 13, 10, 3}, new long[] {3, 4, 3, 6}),
+        Arguments.of(AutoencoderSpec.builder("conv-residual").inputShape(12, 12, 3)
+            .convolutional(new ConvSpec(List.of(8, 8), 3, 1, DecoderMode.UPSAMPLE, true)).build(),
+            new long[] {3, 12, 12, 3}, new long[] {3, 12, 12, 8}),
         Arguments.of(AutoencoderSpec.builder("denoising").corruption(CorruptionSpec.gaussian(0.5))
             .activation(Activation.ELU).encoderLayers(64).build(), new long[] {3, 784}, new long[] {3, 32}));
   }
@@ -76,6 +79,57 @@ class AutoencoderGraphTest {
       // Shapes with an unknown dimension never compare equal, so compare the dimensions.
       assertArrayEquals(AutoencoderGraph.codeShapeOf(spec).asArray(), model.codeShape().asArray());
       assertEquals(-1, model.codeShape().get(0));
+    }
+  }
+
+  /**
+   * With every weight zero the decoder's correction is zero, so a residual model returns its input (clipped to
+   * [ε, 1 − ε] under a sigmoid, exactly under a linear output) where a plain one returns sigmoid(0) = 0.5 everywhere.
+   */
+  @ParameterizedTest(name = "residual {0}, output {1}")
+  @org.junit.jupiter.params.provider.CsvSource({"true, sigmoid", "true, linear", "false, sigmoid"})
+  void aResidualDecoderWithZeroWeightsReturnsItsInput(boolean residual, String output) {
+    Activation activation = Activation.valueOf(output.toUpperCase(java.util.Locale.ROOT));
+    AutoencoderSpec spec = AutoencoderSpec.builder("residual").inputShape(6, 5, 3).outputActivation(activation)
+        .loss(LossKind.MSE).convolutional(new ConvSpec(List.of(4), 3, 1, DecoderMode.UPSAMPLE, residual)).build();
+    float[] values = new float[2 * 6 * 5 * 3];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (i % 11) / 10f;
+    }
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      AutoencoderGraph model = AutoencoderGraph.build(tf, spec, new ZeroParameters());
+      try (Session session = new Session(graph);
+          TFloat32 x = TFloat32.tensorOf(Shape.of(2, 6, 5, 3), org.tensorflow.ndarray.buffer.DataBuffers.of(values));
+          Result r = session.runner().feed(model.input(), x).fetch(model.reconstruction()).run()) {
+        float[] out = new float[values.length];
+        r.get(0).asRawTensor().data().asFloats().read(out);
+        float eps = ConvSpec.RESIDUAL_EPSILON;
+        for (int i = 0; i < values.length; i++) {
+          float expected = !residual ? 0.5f
+              : activation == Activation.LINEAR ? values[i] : Math.max(eps, Math.min(1 - eps, values[i]));
+          assertEquals(expected, out[i], 1e-5, "reconstruction[" + i + "] of input " + values[i]);
+        }
+      }
+    }
+  }
+
+  /** Every variable starts at zero. */
+  private static final class ZeroParameters implements ParameterFactory {
+    private final java.util.List<org.tensorflow.op.core.Variable<TFloat32>> variables = new java.util.ArrayList<>();
+
+    @Override
+    public org.tensorflow.op.core.Variable<TFloat32> create(Ops tf, String name, Shape shape, Role role, long fanIn,
+        long fanOut) {
+      Ops init = tf.withInitScope();
+      var variable = tf.withName(name).variable(init.zeros(init.constant(shape), TFloat32.class));
+      variables.add(variable);
+      return variable;
+    }
+
+    @Override
+    public java.util.List<org.tensorflow.op.core.Variable<TFloat32>> variables() {
+      return java.util.List.copyOf(variables);
     }
   }
 }

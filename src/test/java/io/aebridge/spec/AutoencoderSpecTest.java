@@ -43,6 +43,24 @@ class AutoencoderSpecTest {
     assertEquals(spec, SpecJson.parse(SpecJson.write(spec)));
     AutoencoderSpec conv = AutoencoderSpec.builder("c").convolutional(ConvSpec.tutorial()).build();
     assertEquals(conv, SpecJson.parse(SpecJson.write(conv)));
+    assertTrue(!SpecJson.write(conv).contains("residual"), "a plain conv spec's JSON stays as before");
+    AutoencoderSpec residual = AutoencoderSpec.builder("r")
+        .convolutional(ConvSpec.tutorial().withResidual(true)).build();
+    assertTrue(SpecJson.write(residual).contains("\"residual\" : true"), SpecJson.write(residual));
+    assertEquals(residual, SpecJson.parse(SpecJson.write(residual)));
+  }
+
+  @Test
+  void convResidualMustBeABooleanAndNeedsAnInvertibleOutput() {
+    SpecException type = rejects("{\"name\":\"x\",\"kind\":\"convolutional\",\"conv\":{\"residual\":\"yes\"}}");
+    assertEquals("conv.residual", type.field());
+    assertTrue(type.getMessage().contains("true or false") && type.getMessage().contains("yes"), type.getMessage());
+    SpecException output = rejects("{\"name\":\"x\",\"kind\":\"convolutional\",\"outputActivation\":\"relu\","
+        + "\"loss\":\"mse\",\"conv\":{\"residual\":true}}");
+    assertEquals("outputActivation", output.field());
+    assertTrue(output.getMessage().contains("conv.residual"), output.getMessage());
+    assertTrue(SpecJson.parse("{\"name\":\"x\",\"kind\":\"convolutional\",\"conv\":{\"residual\":true}}")
+        .conv().residual());
   }
 
   @Test
