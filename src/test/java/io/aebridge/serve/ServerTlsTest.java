@@ -160,13 +160,12 @@ class ServerTlsTest {
   void everyKeyFormAndAnEcKeyLoad() throws Exception {
     Issued ecServer = ca.server(true);
     Path ecCert = TestCertificates.write(dir.resolve("ec.crt"), TestCertificates.pem(ecServer.certificate()));
-    for (String text : new String[] {TestCertificates.pem(ecServer.keys().getPrivate()),
-        TestCertificates.pkcs8(ecServer)}) {
+    for (String text : new String[] {TestCertificates.sec1(ecServer), TestCertificates.pkcs8(ecServer)}) {
       Path ecKey = TestCertificates.write(dir.resolve("ec.key"), text);
       Tls t = new Tls(Tls.Pem.read("cert", ecCert), Tls.Pem.read("key", ecKey), null, null, null);
       assertEquals(ClientAuth.NONE, t.clientAuth());
     }
-    assertTrue(TestCertificates.pem(ecServer.keys().getPrivate()).contains("BEGIN EC PRIVATE KEY"));
+    assertTrue(TestCertificates.sec1(ecServer).contains("BEGIN EC PRIVATE KEY"));
     assertTrue(TestCertificates.pem(server.keys().getPrivate()).contains("BEGIN RSA PRIVATE KEY"));
     assertTrue(TestCertificates.pkcs8(server).contains("BEGIN PRIVATE KEY"));
     Path rsaPkcs8 = TestCertificates.write(dir.resolve("pkcs8.key"), TestCertificates.pkcs8(server));

@@ -91,6 +91,22 @@ public final class TestCertificates {
     return pem(new JcaPKCS8Generator(issued.keys().getPrivate(), null));
   }
 
+  /**
+   * {@code issued}'s EC key in OpenSSL's SEC 1 form ({@code BEGIN EC PRIVATE KEY}) with its curve and public key, as
+   * {@code openssl ecparam -genkey} writes it (the JDK's own encoding leaves both out of the inner structure).
+   */
+  public static String sec1(Issued issued) throws IOException {
+    java.security.interfaces.ECPrivateKey k = (java.security.interfaces.ECPrivateKey) issued.keys().getPrivate();
+    org.bouncycastle.asn1.pkcs.PrivateKeyInfo info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(
+        k.getEncoded());
+    org.bouncycastle.asn1.x509.SubjectPublicKeyInfo pub = org.bouncycastle.asn1.x509.SubjectPublicKeyInfo
+        .getInstance(issued.keys().getPublic().getEncoded());
+    org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(
+        k.getParams().getOrder().bitLength(), k.getS(), pub.getPublicKeyData(),
+        info.getPrivateKeyAlgorithm().getParameters());
+    return pem(new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", sec1.getEncoded()));
+  }
+
   public static Path write(Path file, String text) throws IOException {
     return Files.writeString(file, text);
   }
