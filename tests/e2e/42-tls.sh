@@ -3,7 +3,7 @@
 # mints a CA, a server certificate (EC key, OpenSSL's "EC PRIVATE KEY" form) and a client certificate; the server
 # runs with mutual TLS required on both ports; curl speaks HTTPS, Python grpcio (TF Serving's API) and
 # tritonclient.grpc speak gRPC over TLS, with the client certificate and without it (which must be refused).
-# About 30 s, most of it the JVM and one model loading.
+# Its time is mostly the JVM starting and one model loading (the jar is built once by ./aebridge when stale).
 set -euo pipefail
 : "${PY:?the venv python}" "${WORK:?a fresh temp dir}" "${ROOT:?the repository root}"
 cd "$ROOT"
