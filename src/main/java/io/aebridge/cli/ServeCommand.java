@@ -5,6 +5,7 @@ import io.aebridge.serve.ModelServer;
 import io.aebridge.serve.ServerConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,7 +23,9 @@ import picocli.CommandLine.Option;
         "  aebridge serve",
         "  aebridge serve --models saved-models --port 8080",
         "  aebridge serve --grpc-port 0                     # HTTP only",
-        "  aebridge serve --config server/aebridge-server.json"})
+        "  aebridge serve --config server/aebridge-server.json",
+        "  aebridge serve --tls-cert server.crt --tls-key server.key              # HTTPS and gRPC over TLS",
+        "  aebridge serve --tls-cert s.crt --tls-key s.key --tls-client-ca ca.crt  # mutual TLS"})
 final class ServeCommand implements Callable<Integer> {
   @Option(names = "--models", paramLabel = "DIR", description = "Models root. Default: saved-models (or the config's).")
   Path models;
@@ -42,9 +45,27 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "A JSON or YAML server config.")
   Path config;
 
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Server certificate chain (PEM): turns TLS on for "
+      + "both ports (HTTPS and gRPC over TLS), with --tls-key.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "The certificate's private key (PEM: PKCS#8, RSA or "
+      + "EC; unencrypted).")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", paramLabel = "PEM", description = "CA certificates (PEM) that sign client "
+      + "certificates: mutual TLS, required unless --tls-client-auth says otherwise.")
+  Path tlsClientCa;
+
+  @Option(names = "--tls-client-auth", paramLabel = "MODE", description = "none, optional or require. Default: "
+      + "require with --tls-client-ca, else none.")
+  String tlsClientAuth;
+
   @Override
   public Integer call() throws Exception {
-    ModelServer server = start(models, port, grpcPort, host, config);
+    ModelServer server = start(models, port, grpcPort, host, config, b -> b.tls(ServerConfig.Tls.override(b.tls(),
+        tlsCert, tlsKey, tlsClientCa, tlsClientAuth,
+        new String[] {"--tls-cert", "--tls-key", "--tls-client-ca", "--tls-client-auth"})));
     server.awaitStop();
     return 0;
   }
@@ -57,6 +78,12 @@ final class ServeCommand implements Callable<Integer> {
   /** As {@link #start(Path, Integer, String, Path)}, with the gRPC port ({@code null}: config's). */
   static ModelServer start(Path models, Integer port, Integer grpcPort, String host, Path configFile)
       throws Exception {
+    return start(models, port, grpcPort, host, configFile, b -> b);
+  }
+
+  /** As {@link #start(Path, Integer, Integer, String, Path)}, then {@code more} (the TLS flags) on top. */
+  static ModelServer start(Path models, Integer port, Integer grpcPort, String host, Path configFile,
+      UnaryOperator<ServerConfig.Builder> more) throws Exception {
     Path root = models == null ? Path.of("saved-models") : models;
     ServerConfig base = configFile == null ? ServerConfig.defaults(root) : ServerConfig.load(configFile);
     ServerConfig.Builder b = base.withEnvironment(System.getenv()).toBuilder();
@@ -75,7 +102,7 @@ final class ServeCommand implements Callable<Integer> {
       // --port 0 asks for free ports: the gRPC one too, unless it was turned off (tests run many servers at once).
       b.grpcPort(-1);
     }
-    ServerConfig cfg = b.build();
+    ServerConfig cfg = more.apply(b).build();
     NativePreload.start();
     ModelServer server = ModelServer.start(cfg);
     server.closeOnShutdown();

@@ -117,6 +117,12 @@ final class TfServingCommand implements Callable<Integer> {
           + "port; /metrics is always there.")
   String monitoringConfigFile;
 
+  // TLS (TF Serving's --ssl_config_file): gRPC only, as TF Serving.
+  @Option(names = "--ssl_config_file", paramLabel = "FILE", defaultValue = "",
+      description = "A text-format SSLConfig (server_key, server_cert, custom_ca: PEM text; client_verify): the "
+          + "gRPC port speaks TLS, with client certificates required when client_verify is true.")
+  String sslConfigFile;
+
   @Option(names = "--tensorflow_intra_op_parallelism", paramLabel = "N", defaultValue = "0",
       description = "Threads one TensorFlow op may use; 0 = TensorFlow's choice. Default: ${DEFAULT-VALUE}.")
   long intraOpParallelism;
@@ -238,6 +244,9 @@ final class TfServingCommand implements Callable<Integer> {
     b.metricsPath(metricsPath);
     b.sessionThreads(new SessionThreads(intra, inter));
     b.warmup(enableModelWarmup);
+    if (!sslConfigFile.isEmpty()) {
+      b.tls(TfServingFiles.tls(TfServingFiles.sslConfig(Path.of(sslConfigFile)), sslConfigFile));
+    }
     return b.build();
   }
 

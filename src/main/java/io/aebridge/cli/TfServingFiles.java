@@ -19,6 +19,7 @@ import tensorflow.serving.ModelServerConfigOuterClass.ModelConfig;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelType;
 import tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig;
+import tensorflow.serving.SslConfig.SSLConfig;
 
 /**
  * TF Serving's text-format config files, read with protobuf's own {@link TextFormat} into the classes generated
@@ -44,6 +45,37 @@ final class TfServingFiles {
   /** Parses {@code file} as a text-format {@code MonitoringConfig} ({@code --monitoring_config_file}). */
   static MonitoringConfig monitoringConfig(Path file) throws IOException {
     return parse(file, MonitoringConfig.newBuilder(), "MonitoringConfig");
+  }
+
+  /** Parses {@code file} as a text-format {@code SSLConfig} ({@code --ssl_config_file}). */
+  static SSLConfig sslConfig(Path file) throws IOException {
+    return parse(file, SSLConfig.newBuilder(), "SSLConfig");
+  }
+
+  /**
+   * TF Serving's {@code SSLConfig} as the server's TLS: PEM text in the file (not paths), gRPC only as TF Serving
+   * (its REST port stays plain text), client certificates required against {@code custom_ca} when
+   * {@code client_verify} is set and not asked for otherwise.
+   *
+   * @throws IllegalArgumentException naming the file and the field that is missing or wrong
+   */
+  static ServerConfig.Tls tls(SSLConfig c, String source) {
+    if (c.getServerCert().isBlank() || c.getServerKey().isBlank()) {
+      throw new IllegalArgumentException(source + ": an SSLConfig needs server_cert and server_key (PEM text)");
+    }
+    if (c.getClientVerify() && c.getCustomCa().isBlank()) {
+      throw new IllegalArgumentException(source + ": client_verify: true needs custom_ca (the PEM CA certificates "
+          + "that sign client certificates)");
+    }
+    try {
+      return new ServerConfig.Tls(new ServerConfig.Tls.Pem(source + " server_cert", c.getServerCert()),
+          new ServerConfig.Tls.Pem(source + " server_key", c.getServerKey()),
+          c.getCustomCa().isBlank() ? null : new ServerConfig.Tls.Pem(source + " custom_ca", c.getCustomCa()),
+          c.getClientVerify() ? ServerConfig.Tls.ClientAuth.REQUIRE : ServerConfig.Tls.ClientAuth.NONE,
+          ServerConfig.Tls.Ports.GRPC);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--ssl_config_file: " + e.getMessage(), e);
+    }
   }
 
   @SuppressWarnings("unchecked")

@@ -29,7 +29,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,11 +68,14 @@ public final class ModelServer implements AutoCloseable {
   private final byte[] openApi;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  /** The PEM material of {@link ServerConfig#tls()}, parsed once for both ports; {@code null} without TLS. */
+  private final ServerTls tls;
   /** The gRPC port's server; {@code null} while not started or when {@code grpcPort} is 0. */
   private volatile GrpcServer grpc;
 
   private ModelServer(ServerConfig config) {
     this.config = config;
+    this.tls = config.tls() == null ? null : ServerTls.of(config.tls());
     ServerMetrics metrics = new ServerMetrics();
     OpPolicy ops = OpPolicy.of(config.ops());
     ModelRepository repository = new ModelRepository(config, ops);
@@ -110,7 +115,15 @@ public final class ModelServer implements AutoCloseable {
         http.setSendXPoweredBy(false);
       });
       c.jetty.addConnector((server, http) -> {
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        ServerConnector connector;
+        if (tls != null && config.tls().http()) {
+          // HTTPS (HTTP/1.1 over TLS); without SNI checks: one certificate, and the client verifies its name.
+          http.addCustomizer(new SecureRequestCustomizer(false));
+          connector = new ServerConnector(server, new SslConnectionFactory(tls.jetty(), "http/1.1"),
+              new HttpConnectionFactory(http));
+        } else {
+          connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        }
         connector.setHost(config.host());
         connector.setPort(config.port());
         connector.setIdleTimeout(config.idleTimeout().toMillis());
@@ -161,7 +174,8 @@ public final class ModelServer implements AutoCloseable {
     try {
       if (config.port() != ServerConfig.HTTP_OFF) {
         server.app.start();
-        LOG.info("Model server listening on http://{}:{} serving {} ({})", config.host(), server.port(),
+        LOG.info("Model server listening on {}://{}:{} serving {} ({})", server.tls != null
+            && config.tls().http() ? "https" : "http", config.host(), server.port(),
             config.modelsRoot(), config.managementEnabled() ? "management API on" : "management API off");
       }
       server.startGrpc();
@@ -180,7 +194,8 @@ public final class ModelServer implements AutoCloseable {
   private void startGrpc() {
     if (config.grpcPort() != 0) {
       grpc = GrpcServer.start(new GrpcServer.Settings(config.host(), Math.max(0, config.grpcPort()),
-          config.limits().maxBodyBytes(), 200, config.drainTimeout()), new GrpcHostAdapter(services));
+          config.limits().maxBodyBytes(), 200, config.drainTimeout()), new GrpcHostAdapter(services),
+          tls != null && config.tls().grpc() ? tls.grpc() : null);
     }
   }
 
@@ -260,7 +275,7 @@ public final class ModelServer implements AutoCloseable {
 
   /** {@code http://host:port}. */
   public String baseUrl() {
-    return "http://" + (config.host().contains(":") ? "[" + config.host() + "]" : config.host()) + ":" + port();
+    return (tls != null && config.tls().http() ? "https://" : "http://") + (config.host().contains(":") ? "[" + config.host() + "]" : config.host()) + ":" + port();
   }
 
   public ServerConfig config() {

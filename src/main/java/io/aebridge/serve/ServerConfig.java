@@ -69,6 +69,7 @@ import java.util.regex.Pattern;
  * @param metricsPath a second path serving {@code /metrics} (TF Serving's {@code --monitoring_config_file} names
  *     one); {@code null} for none
  * @param sessionThreads TensorFlow's thread pools of each loaded model
+ * @param tls TLS on the HTTP and/or gRPC port from PEM files; {@code null} (the default) serves plain text
  */
 public record ServerConfig(
     String host,
@@ -90,7 +91,8 @@ public record ServerConfig(
     boolean warmup,
     int grpcPort,
     String metricsPath,
-    SessionThreads sessionThreads) {
+    SessionThreads sessionThreads,
+    Tls tls) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -235,7 +237,7 @@ public record ServerConfig(
         + (managementEnabled() ? "on (token set)" : "off") + ", corsOrigins=" + corsOrigins + ", requestTimeout="
         + requestTimeout + ", idleTimeout=" + idleTimeout + ", bodyTimeout=" + bodyTimeout
         + ", drainTimeout=" + drainTimeout + ", warmup=" + warmup + ", grpcPort=" + grpcPort + ", metricsPath="
-        + metricsPath + ", sessionThreads=" + sessionThreads + "]";
+        + metricsPath + ", sessionThreads=" + sessionThreads + ", tls=" + tls + "]";
   }
 
   /**
@@ -364,6 +366,120 @@ public record ServerConfig(
   }
 
   /**
+   * TLS from PEM: the server's certificate chain and private key, and optionally the CAs whose client certificates
+   * are accepted (mutual TLS). Validated on construction: both parts parse, the key belongs to the chain's first
+   * certificate; a message names the file. Never prints key material.
+   *
+   * @param certificateChain the server certificate first, then any intermediates ({@code BEGIN CERTIFICATE})
+   * @param privateKey its key: PKCS#8 {@code BEGIN PRIVATE KEY}, or {@code BEGIN RSA PRIVATE KEY} /
+   *     {@code BEGIN EC PRIVATE KEY}; unencrypted
+   * @param clientCa CA certificates that sign accepted client certificates; {@code null} for none
+   * @param clientAuth whether clients must show a certificate; {@code null} means {@link ClientAuth#REQUIRE} with a
+   *     {@code clientCa}, {@link ClientAuth#NONE} without
+   * @param ports which ports speak TLS; {@code null} means {@link Ports#BOTH} (TF Serving secures gRPC only,
+   *     {@code aebridge tfserving --ssl_config_file} asks for {@link Ports#GRPC})
+   */
+  public record Tls(Pem certificateChain, Pem privateKey, Pem clientCa, ClientAuth clientAuth, Ports ports) {
+    /** Whether and how clients are asked for a certificate. */
+    public enum ClientAuth { NONE, OPTIONAL, REQUIRE }
+
+    /** The ports TLS applies to. */
+    public enum Ports { BOTH, HTTP, GRPC }
+
+    /**
+     * PEM text and where it came from (a file name, an environment variable, a proto field), for messages.
+     * {@link #toString()} gives only the source.
+     */
+    public record Pem(String source, String text) {
+      public Pem {
+        if (source == null || text == null) {
+          throw new IllegalArgumentException("a PEM part needs its source and text");
+        }
+      }
+
+      /** Reads {@code file}; {@code field} names the setting in the message when it cannot be read. */
+      public static Pem read(String field, Path file) {
+        try {
+          return new Pem(file.toString(), Files.readString(file, java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (IOException | java.io.UncheckedIOException e) {
+          throw new IllegalArgumentException(field + ": cannot read " + file + " (" + e.getClass().getSimpleName()
+              + (e.getMessage() == null || e.getMessage().equals(file.toString()) ? "" : ": " + e.getMessage())
+              + ")", e);
+        }
+      }
+
+      @Override
+      public String toString() {
+        return source;
+      }
+    }
+
+    public Tls {
+      if (certificateChain == null || privateKey == null) {
+        throw new IllegalArgumentException("tls needs both certificateChain and privateKey (PEM files), found "
+            + (certificateChain == null ? "no certificateChain" : "certificateChain " + certificateChain)
+            + " and " + (privateKey == null ? "no privateKey" : "privateKey " + privateKey));
+      }
+      clientAuth = clientAuth == null ? (clientCa == null ? ClientAuth.NONE : ClientAuth.REQUIRE) : clientAuth;
+      if (clientAuth != ClientAuth.NONE && clientCa == null) {
+        throw new IllegalArgumentException("tls.clientAuth " + clientAuth.name().toLowerCase(Locale.ROOT)
+            + " needs tls.clientCa (the CA certificates that sign client certificates)");
+      }
+      ports = ports == null ? Ports.BOTH : ports;
+      ServerTls.check(certificateChain, privateKey, clientCa);
+    }
+
+    /** TLS on the HTTP port. */
+    public boolean http() {
+      return ports != Ports.GRPC;
+    }
+
+    /** TLS on the gRPC port. */
+    public boolean grpc() {
+      return ports != Ports.HTTP;
+    }
+
+    /**
+     * {@code base} with the parts that are not {@code null} replaced (files read now); {@code null} when neither
+     * gives a certificate chain, key or client CA. {@code names} are the four settings' names for messages
+     * (certificate chain, key, client CA, client auth: the flags or the environment variables).
+     */
+    public static Tls override(Tls base, Path certificateChain, Path privateKey, Path clientCa, String clientAuth,
+        String[] names) {
+      if (base == null && certificateChain == null && privateKey == null && clientCa == null) {
+        if (clientAuth != null) {
+          throw new IllegalArgumentException(names[3] + " needs TLS on (" + names[0] + ", " + names[1] + ")");
+        }
+        return null;
+      }
+      return new Tls(certificateChain != null ? Pem.read(names[0], certificateChain)
+          : base == null ? null : base.certificateChain(),
+          privateKey != null ? Pem.read(names[1], privateKey) : base == null ? null : base.privateKey(),
+          clientCa != null ? Pem.read(names[2], clientCa) : base == null ? null : base.clientCa(),
+          clientAuth != null ? clientAuth(names[3], clientAuth)
+              : base == null || clientCa != null && base.clientCa() == null ? null : base.clientAuth(),
+          base == null ? null : base.ports());
+    }
+
+    /** {@code none}, {@code optional} or {@code require} (any case). */
+    public static ClientAuth clientAuth(String field, String text) {
+      try {
+        return ClientAuth.valueOf(text.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(field + " must be none, optional or require, found '" + text + "'", e);
+      }
+    }
+
+    static Ports ports(String field, String text) {
+      try {
+        return Ports.valueOf(text.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(field + " must be both, http or grpc, found '" + text + "'", e);
+      }
+    }
+  }
+
+  /**
    * Settings of one model.
    *
    * @param versionPolicy its version policy, or {@code null} for the server's
@@ -413,6 +529,7 @@ public record ServerConfig(
     private int grpcPort;
     private String metricsPath;
     private SessionThreads sessionThreads = SessionThreads.AUTO;
+    private Tls tls;
 
     private Builder(Path modelsRoot) {
       this.modelsRoot = modelsRoot;
@@ -439,6 +556,7 @@ public record ServerConfig(
       grpcPort = c.grpcPort;
       metricsPath = c.metricsPath;
       sessionThreads = c.sessionThreads;
+      tls = c.tls;
     }
 
     public Builder host(String v) { host = v; return this; }
@@ -461,11 +579,17 @@ public record ServerConfig(
     public Builder grpcPort(int v) { grpcPort = v; return this; }
     public Builder metricsPath(String v) { metricsPath = v; return this; }
     public Builder sessionThreads(SessionThreads v) { sessionThreads = v; return this; }
+    public Builder tls(Tls v) { tls = v; return this; }
+
+    /** The TLS settings so far ({@code null}: off), for overriding parts of them. */
+    public Tls tls() {
+      return tls;
+    }
 
     public ServerConfig build() {
       return new ServerConfig(host, port, modelsRoot, pollInterval, settleTime, versionPolicy, models, limits,
           batching, ops, managementToken, corsOrigins, requestTimeout, idleTimeout, bodyTimeout, drainTimeout,
-          warmup, grpcPort, metricsPath, sessionThreads);
+          warmup, grpcPort, metricsPath, sessionThreads, tls);
     }
   }
 
@@ -522,7 +646,20 @@ public record ServerConfig(
       VersionPolicy versionPolicy, Map<String, ModelForm> models, LimitsForm limits, BatchingForm batching,
       OpsForm ops, String managementToken, String managementTokenFile, List<String> corsOrigins,
       Duration requestTimeout, Duration idleTimeout, Duration bodyTimeout, Duration drainTimeout, Boolean warmup,
-      Integer grpcPort, String metricsPath, SessionThreadsForm sessionThreads) {}
+      Integer grpcPort, String metricsPath, SessionThreadsForm sessionThreads, TlsForm tls) {}
+
+  record TlsForm(String certificateChain, String privateKey, String clientCa, String clientAuth, String ports) {
+    Tls tls() {
+      if (certificateChain == null || privateKey == null) {
+        throw new IllegalArgumentException("tls needs both certificateChain and privateKey (PEM files)");
+      }
+      return new Tls(Tls.Pem.read("tls.certificateChain", Path.of(certificateChain)),
+          Tls.Pem.read("tls.privateKey", Path.of(privateKey)),
+          clientCa == null ? null : Tls.Pem.read("tls.clientCa", Path.of(clientCa)),
+          clientAuth == null ? null : Tls.clientAuth("tls.clientAuth", clientAuth),
+          ports == null ? null : Tls.ports("tls.ports", ports));
+    }
+  }
 
   record SessionThreadsForm(Integer intraOp, Integer interOp) {}
 
@@ -623,6 +760,9 @@ public record ServerConfig(
     if (f.sessionThreads() != null) {
       b.sessionThreads(new SessionThreads(or(f.sessionThreads().intraOp(), 0), or(f.sessionThreads().interOp(), 0)));
     }
+    if (f.tls() != null) {
+      b.tls(f.tls().tls());
+    }
     return b.build();
   }
 
@@ -712,7 +852,9 @@ public record ServerConfig(
    * {@code AEBRIDGE_PORT}, {@code AEBRIDGE_GRPC_PORT}, {@code AEBRIDGE_MODELS}, {@code AEBRIDGE_POLL_INTERVAL}, {@code AEBRIDGE_VERSION_POLICY},
    * {@code AEBRIDGE_TOKEN}, {@code AEBRIDGE_MAX_BODY_BYTES}, {@code AEBRIDGE_MAX_BATCH}, {@code AEBRIDGE_BATCHING}
    * (on/off), {@code AEBRIDGE_BATCH_MAX_SIZE}, {@code AEBRIDGE_BATCH_DELAY_MICROS}, {@code AEBRIDGE_BATCH_QUEUE},
-   * {@code AEBRIDGE_REQUEST_TIMEOUT}, {@code AEBRIDGE_CORS_ORIGINS} (comma-separated), {@code AEBRIDGE_OPS_ENFORCE}.
+   * {@code AEBRIDGE_REQUEST_TIMEOUT}, {@code AEBRIDGE_CORS_ORIGINS} (comma-separated), {@code AEBRIDGE_OPS_ENFORCE},
+   * {@code AEBRIDGE_TLS_CERT}, {@code AEBRIDGE_TLS_KEY}, {@code AEBRIDGE_TLS_CLIENT_CA} (PEM files) and
+   * {@code AEBRIDGE_TLS_CLIENT_AUTH} (none/optional/require).
    */
   public ServerConfig withEnvironment(Map<String, String> env) {
     Builder b = toBuilder();
@@ -739,10 +881,23 @@ public record ServerConfig(
           .map(String::trim).filter(s -> !s.isEmpty()).toList()));
       ifSet(env, "AEBRIDGE_OPS_ENFORCE", v -> b.ops(new Ops(parseBool("AEBRIDGE_OPS_ENFORCE", v),
           b.ops.extraAllowed(), b.ops.denied())));
+      b.tls(Tls.override(b.tls, path(env, "AEBRIDGE_TLS_CERT"), path(env, "AEBRIDGE_TLS_KEY"),
+          path(env, "AEBRIDGE_TLS_CLIENT_CA"), blankless(env.get("AEBRIDGE_TLS_CLIENT_AUTH")),
+          new String[] {"AEBRIDGE_TLS_CERT", "AEBRIDGE_TLS_KEY", "AEBRIDGE_TLS_CLIENT_CA",
+              "AEBRIDGE_TLS_CLIENT_AUTH"}));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("environment: a number was expected: " + e.getMessage(), e);
     }
     return b.build();
+  }
+
+  private static Path path(Map<String, String> env, String key) {
+    String v = blankless(env.get(key));
+    return v == null ? null : Path.of(v);
+  }
+
+  private static String blankless(String v) {
+    return v == null || v.isBlank() ? null : v.trim();
   }
 
   private static void ifSet(Map<String, String> env, String key, java.util.function.Consumer<String> apply) {

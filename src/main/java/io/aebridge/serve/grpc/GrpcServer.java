@@ -1,6 +1,8 @@
 package io.aebridge.serve.grpc;
 
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -71,6 +73,16 @@ public final class GrpcServer implements AutoCloseable {
    * @throws UncheckedIOException when the port cannot be bound
    */
   public static GrpcServer start(Settings settings, GrpcHost host) {
+    return start(settings, host, null);
+  }
+
+  /**
+   * Binds the port and starts serving {@code host}'s models, over TLS when {@code tls} is given.
+   *
+   * @param tls the server's TLS credentials (certificate, key, client authentication); {@code null} for plain text
+   * @throws UncheckedIOException when the port cannot be bound
+   */
+  public static GrpcServer start(Settings settings, GrpcHost host, ServerCredentials tls) {
     AtomicInteger n = new AtomicInteger();
     ExecutorService executor = Executors.newFixedThreadPool(settings.threads(), r -> {
       Thread t = new Thread(r, "aebridge-grpc-" + n.incrementAndGet());
@@ -81,7 +93,8 @@ public final class GrpcServer implements AutoCloseable {
     TensorCodec codec = new TensorCodec(settings.maxMessageBytes());
     CallContext context = new CallContext(host);
     HealthStatusManager health = new HealthStatusManager();
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.port()))
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.port()),
+            tls == null ? InsecureServerCredentials.create() : tls)
         .executor(executor)
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxMessageBytes()))
         .maxInboundMetadataSize(64 * 1024)
@@ -104,8 +117,8 @@ public final class GrpcServer implements AutoCloseable {
     }
     GrpcServer self = new GrpcServer(server, executor, health, settings.drainTimeout());
     self.health(ServingStatus.NOT_SERVING);
-    LOG.info("gRPC listening on {}:{} (PredictionService, ModelService, GRPCInferenceService, health, reflection)",
-        settings.host(), self.port());
+    LOG.info("gRPC listening on {}:{}{} (PredictionService, ModelService, GRPCInferenceService, health, reflection)",
+        settings.host(), self.port(), tls == null ? "" : " over TLS");
     return self;
   }
 
