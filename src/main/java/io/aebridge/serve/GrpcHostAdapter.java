@@ -58,6 +58,14 @@ final class GrpcHostAdapter implements GrpcHost {
   }
 
   @Override
+  public ModelSettings settings(String model) {
+    VersionPolicy policy = services.config().versionPolicyOf(model);
+    ServerConfig.Batching batching = services.config().batchingOf(model);
+    return new ModelSettings(policy.kind().name(), policy.latestCount(), List.copyOf(policy.specific()),
+        batching.enabled(), batching.maxBatchSize(), batching.maxDelayMicros());
+  }
+
+  @Override
   public List<String> knownModels() {
     return services.repository().knownModels();
   }
