@@ -11,9 +11,9 @@ and the floors, the same load on routes that run no inference: HTTP GET /v2/heal
 grpc.health.v1.Health/Check (grpc-load).
 
 The gRPC load client is `BenchMain grpc-load` (io.aebridge.bench.GrpcLoad): grpc-java async calls, the request
-encoded once and the answers read as bytes, as wrk does for HTTP. ghz, the usual Go tool, spent 400-1,200 us of CPU
-per call on this machine against wrk's 15-70 us (bench/results/grpc-2026-12-02.json, client_cpu_s), so on two
-shared cores it measured mostly itself. Every point records the client's CPU seconds and the server's (all
+encoded once and the answers read as bytes, as wrk does for HTTP. ghz, the usual Go tool, spent an order of
+magnitude more CPU per call than wrk here (client_cpu_s in bench/results/grpc-2026-12-02.json), so on two shared
+cores it measured mostly itself. Every point records the client's CPU seconds and the server's (all
 processes of its session, Python workers included) over the point, so each row also reads as CPU per request.
 Results go into the run's JSON under "grpc"; `grpc_part.py --readme RESULT.json` prints the README lines from such a
 file.
@@ -29,6 +29,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+# HTTP/2 connections per gRPC point. The Python server's worker processes share the port through SO_REUSEPORT,
+# which spreads connections, not calls: over one connection a single worker would take all the load.
+CONNECTIONS = 4
+
 
 def child_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -55,7 +60,8 @@ def grpc_load(b, target: str, call: str, data_file: Path, concurrency: list[int]
     """One `BenchMain grpc-load` run: a warm-up at the highest concurrency, then one point per concurrency; the
     client reads the server session's CPU time around each point itself."""
     cmd = b.java_cmd("grpc-load", "--target", target, "--call", call, "--data", str(data_file), "--concurrency",
-                     ",".join(str(c) for c in concurrency), "--seconds", str(seconds), "--warmup", str(warm))
+                     ",".join(str(c) for c in concurrency), "--seconds", str(seconds), "--warmup", str(warm),
+                     "--connections", str(CONNECTIONS))
     if sid is not None:
         cmd += ["--server-session", str(sid)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=(seconds + 30) * len(concurrency) + warm + 120)

@@ -125,16 +125,18 @@ final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInferenceS
     });
   }
 
+  /** As {@link PredictionServiceImpl#predict}: queued on the calling thread, answered from the model's. */
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
-    GrpcErrors.answer(out, () -> {
+    GrpcErrors.answerLater(out, () -> {
       long deadline = host.core().deadline(CallContext.clientTimeout());
       boolean raw = request.getRawInputContentsCount() > 0;
       if (raw && request.getRawInputContentsCount() != request.getInputsCount()) {
         throw ServingException.invalid("raw_input_contents holds " + request.getRawInputContentsCount()
             + " entries for " + request.getInputsCount() + " inputs; send one per input, in input order");
       }
-      try (ServedModel m = acquire(request.getModelName(), request.getModelVersion())) {
+      ServedModel m = acquire(request.getModelName(), request.getModelVersion());
+      try {
         Map<String, HostTensor> inputs = new LinkedHashMap<>();
         for (int i = 0; i < request.getInputsCount(); i++) {
           ModelInferRequest.InferInputTensor in = request.getInputs(i);
@@ -147,26 +149,34 @@ final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInferenceS
         request.getOutputsList().forEach(o -> filter.add(o.getName()));
         InferParameter sigParam = request.getParametersMap().get(SIGNATURE_PARAMETER);
         String signature = sigParam == null ? "" : sigParam.getStringParam();
-        InferenceResponse r = host.core().infer(m, new InferenceRequest(m.name(),
-            new VersionSelector.Number(m.version()), signature, inputs, filter), deadline);
-        ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(r.model())
-            .setModelVersion(Long.toString(r.version())).setId(request.getId());
-        r.outputs().forEach((name, t) -> {
-          ModelInferResponse.InferOutputTensor.Builder o = ModelInferResponse.InferOutputTensor.newBuilder()
-              .setName(name).setDatatype(datatype(t.dtype()));
-          for (long d : t.shape()) {
-            o.addShape(d);
-          }
-          if (raw) {
-            b.addRawOutputContents(ByteString.copyFrom(t.toLittleEndian()));
-          } else {
-            o.setContents(contents(t));
-          }
-          b.addOutputs(o);
-        });
-        return b.build();
+        return host.core().inferAsync(m, new InferenceRequest(m.name(), new VersionSelector.Number(m.version()),
+            signature, inputs, filter), deadline)
+            .whenComplete((r, e) -> m.close())
+            .thenApply(r -> response(request, r, raw));
+      } catch (RuntimeException e) {
+        m.close();
+        throw e;
       }
     });
+  }
+
+  private static ModelInferResponse response(ModelInferRequest request, InferenceResponse r, boolean raw) {
+    ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(r.model())
+        .setModelVersion(Long.toString(r.version())).setId(request.getId());
+    r.outputs().forEach((name, t) -> {
+      ModelInferResponse.InferOutputTensor.Builder o = ModelInferResponse.InferOutputTensor.newBuilder()
+          .setName(name).setDatatype(datatype(t.dtype()));
+      for (long d : t.shape()) {
+        o.addShape(d);
+      }
+      if (raw) {
+        b.addRawOutputContents(ByteString.copyFrom(t.toLittleEndian()));
+      } else {
+        o.setContents(contents(t));
+      }
+      b.addOutputs(o);
+    });
+    return b.build();
   }
 
   /**
