@@ -126,6 +126,11 @@ def part_grpc(b, args, cfg: dict, results: dict, work: Path, models_dir: Path) -
         b.run_json(b.java_cmd("train", "--model", "dense", "--epochs", "1", "--limit", "1000", "--export",
                               str(models_dir)), env=b.child_env())
     dense_dir = sorted((models_dir / "dense").iterdir())[-1]
+    # What the model alone costs, without any transport: the part of a request no protocol can remove.
+    alone = b.run_json(b.java_cmd("predict", "--model", str(dense_dir), "--batch", "64", "--seconds", "2",
+                                  "--concurrency", "1"), env=b.child_env())
+    part["model_alone"] = {"us_per_call_batch_1": alone["batch_1"]["median_us_per_call"],
+                           "us_per_sample_batch_64": alone["batch_64"]["median_us_per_sample"]}
     bodies = b.bodies(work, "x", "reconstruction")
     values = [float(v) for v in bodies["digit"]]
     shape = {"dim": [{"size": 1}, {"size": 784}]}
@@ -218,6 +223,19 @@ def at(rows, name, c):
     return next((r for r in rows.get(name, []) if r["concurrency"] == c), None)
 
 
+def print_cpu(rows: dict, names: dict, top: int, out) -> None:
+    out("")
+    out(f"CPU per request at {top} streams, server and load client (the two share the cores; what bounds "
+        "throughput on a busy machine):")
+    out("")
+    out("| single sample | server CPU us/request | client CPU us/request |")
+    out("|---|---|---|")
+    for key, label in names.items():
+        r = at(rows, key, top)
+        if r and r.get("server_cpu_us_per_request") is not None:
+            out(f"| {label} | {r['server_cpu_us_per_request']:.0f} | {r['client_cpu_us_per_request'] or 0:.0f} |")
+
+
 def print_readme(part: dict, out=print) -> None:
     rows = part["rows"]
     conns = [r["concurrency"] for r in rows["grpc_predict"]]
@@ -232,16 +250,8 @@ def print_readme(part: dict, out=print) -> None:
             out(f"| {label} | " + " | ".join(f"{at(rows, key, c)['rps']:.0f}, {at(rows, key, c)['p99_ms'] or 0:.1f}"
                                            for c in conns) + " |")
     top = max(conns)
-    out("")
-    out(f"CPU per request at {top} streams, server and load client (the two share the cores; what bounds "
-        "throughput on a busy machine):")
-    out("")
-    out("| single sample | server CPU us/request | client CPU us/request |")
-    out("|---|---|---|")
-    for key, label in names.items():
-        r = at(rows, key, top)
-        if r and r.get("server_cpu_us_per_request") is not None:
-            out(f"| {label} | {r['server_cpu_us_per_request']:.0f} | {r['client_cpu_us_per_request'] or 0:.0f} |")
+    if any((at(rows, k, top) or {}).get("server_cpu_us_per_request") is not None for k in names):
+        print_cpu(rows, names, top, out)
     g, j, p = at(rows, "grpc_predict", top), at(rows, "rest_json", top), at(rows, "python_grpc", top)
     hf, gf = at(rows, "http_floor", 1), at(rows, "grpc_floor", 1)
     j1, g1 = at(rows, "rest_json", 1), at(rows, "grpc_predict", 1)
@@ -250,10 +260,18 @@ def print_readme(part: dict, out=print) -> None:
         lines.append(f"gRPC Predict / REST JSON at {top} streams: {g['rps'] / j['rps']:.2f}x (goal >= 2x)")
     if g and p:
         lines.append(f"gRPC Predict / Python grpcio server at {top} streams: {g['rps'] / p['rps']:.2f}x (goal >= 5x)")
+    if g and j and p and g.get("p99_ms") and j.get("p99_ms") and p.get("p99_ms"):
+        lines.append(f"gRPC Predict p99 at {top} streams: {g['p99_ms']:.1f} ms, REST JSON {j['p99_ms']:.1f} ms, "
+                     f"Python grpcio {p['p99_ms']:.1f} ms (goal: lower than both)")
     if hf and j1:
         lines.append(f"single-stream :predict JSON / HTTP floor: {100 * j1['rps'] / hf['rps']:.0f}% (goal >= 50%)")
     if gf and g1:
         lines.append(f"single-stream gRPC Predict / gRPC floor: {100 * g1['rps'] / gf['rps']:.0f}% (goal >= 50%)")
+    alone = part.get("model_alone")
+    if alone:
+        lines.append(f"the model alone (BenchMain predict, no transport, median wall time): "
+                     f"{alone['us_per_call_batch_1']:.0f} us per single-sample call, "
+                     f"{alone['us_per_sample_batch_64']:.1f} us per sample at batch 64")
     la, lb = part.get("load_before"), part.get("load_after")
     if la and lb:
         lines.append(f"load average (1 min) {la[0]:.1f} before, {lb[0]:.1f} after, on {os.cpu_count()} cores")

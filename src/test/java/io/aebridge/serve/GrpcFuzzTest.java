@@ -59,6 +59,11 @@ class GrpcFuzzTest {
     server = ModelServer.start(ServerConfig.builder(root).port(0).grpcPort(-1).pollInterval(Duration.ZERO)
         .limits(ServerConfig.Limits.defaults().withMaxBodyBytes(1 << 20)).build());
     channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
+    // The first calls connect and load (and, under Jazzer, instrument) the gRPC and generated message classes of
+    // both services, which took 8-14 s on a busy 2-core machine; PER_INPUT is about each input, not that.
+    assertValidRequestAnswered();
+    inference.GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+        .modelMetadata(inference.GrpcPredictV2.ModelMetadataRequest.newBuilder().setName("dense").build());
   }
 
   @AfterAll
