@@ -182,7 +182,7 @@ def main():
     rest_stats = rest("/v2/models/py-demo-tf-module/stats")["model_stats"]
     check(len(stats) == len(rest_stats) >= 1 and int(stats[0].get("inference_count", 0)) > 0
           and int(stats[0]["inference_count"]) == rest_stats[0]["inference_count"]
-          and int(stats[0]["execution_count"]) == rest_stats[0]["execution_count"],
+          and int(stats[0].get("execution_count", 0)) == rest_stats[0]["execution_count"],
           "tritonclient get_inference_statistics == REST /stats", json.dumps(stats)[:300])
 
     # Errors.
