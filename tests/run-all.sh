@@ -174,9 +174,11 @@ else
 fi
 
 step "Ctrl-C during training: clean stop, no model written"
-# Job control on: otherwise bash starts background jobs with SIGINT ignored, and the JVM would never see it.
+# Job control on: otherwise bash starts background jobs with SIGINT ignored, and the JVM would never see it. A
+# shell cannot undo an ignore it inherited (this script started in the background of a non-interactive shell
+# does), so `env --default-signal` gives the command the default disposition back in any case.
 set -m
-./aebridge train --models "$work/interrupt" --name interrupted --epochs 500 > "$work/interrupt.log" 2>&1 &
+env --default-signal=INT ./aebridge train --models "$work/interrupt" --name interrupted --epochs 500 > "$work/interrupt.log" 2>&1 &
 pid=$!
 set +m
 for _ in $(seq 1 600); do grep -q "Epoch 2/" "$work/interrupt.log" && break; sleep 0.1; done

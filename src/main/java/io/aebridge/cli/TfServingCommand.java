@@ -5,7 +5,7 @@ import io.aebridge.serve.ServerConfig;
 import io.aebridge.serve.ServerConfig.Batching;
 import io.aebridge.serve.ServerConfig.ModelSettings;
 import io.aebridge.serve.ServerConfig.SessionThreads;
-import io.aebridge.serve.VersionPolicy;
+import io.aebridge.serve.repository.VersionPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -5,7 +5,7 @@ import com.google.protobuf.TextFormat;
 import io.aebridge.serve.ServerConfig;
 import io.aebridge.serve.ServerConfig.Batching;
 import io.aebridge.serve.ServerConfig.ModelSettings;
-import io.aebridge.serve.VersionPolicy;
+import io.aebridge.serve.repository.VersionPolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,6 +2,8 @@ package io.aebridge.serve;
 
 import io.aebridge.serve.core.ServingCore;
 import io.aebridge.serve.grpc.GrpcHost;
+import io.aebridge.serve.repository.VersionPolicy;
+import io.aebridge.serve.repository.VersionStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

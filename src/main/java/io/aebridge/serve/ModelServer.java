@@ -1,9 +1,23 @@
 package io.aebridge.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.aebridge.serve.grpc.GrpcServer;
-import io.javalin.Javalin;
 import io.aebridge.serve.ServerConfig.Limits;
+import io.aebridge.serve.core.ServingException;
+import io.aebridge.serve.grpc.GrpcServer;
+import io.aebridge.serve.http.AutoencoderApi;
+import io.aebridge.serve.http.BodyReader;
+import io.aebridge.serve.http.Http;
+import io.aebridge.serve.http.HttpErrors;
+import io.aebridge.serve.http.InferenceProtocolApi;
+import io.aebridge.serve.http.ManagementApi;
+import io.aebridge.serve.http.OpenApi;
+import io.aebridge.serve.http.Routes;
+import io.aebridge.serve.http.TensorJson;
+import io.aebridge.serve.http.TfServingApi;
+import io.aebridge.serve.repository.Inference;
+import io.aebridge.serve.repository.ModelRepository;
+import io.aebridge.serve.repository.OpPolicy;
+import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
@@ -192,7 +206,7 @@ public final class ModelServer implements AutoCloseable {
         .response(null, "text/plain").handle(ctx -> {
           String file = ctx.pathParam("file");
           if (!UI_FILE.matcher(file).matches()) {
-            throw ApiException.notFound("No web file '" + TensorJson.abbreviate(file) + "'");
+            throw ServingException.notFound("No web file '" + TensorJson.abbreviate(file) + "'");
           }
           String type = file.endsWith(".js") ? "text/javascript; charset=utf-8"
               : file.endsWith(".css") ? "text/css; charset=utf-8"
@@ -204,7 +218,7 @@ public final class ModelServer implements AutoCloseable {
   private static void resource(Context ctx, String file, String type) throws IOException {
     try (InputStream in = ModelServer.class.getResourceAsStream("web/" + file)) {
       if (in == null) {
-        throw ApiException.notFound("No web file '" + file + "'");
+        throw ServingException.notFound("No web file '" + file + "'");
       }
       ctx.contentType(type).header("Cache-Control", "no-cache").result(in.readAllBytes());
     }

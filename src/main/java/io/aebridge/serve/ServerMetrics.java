@@ -1,5 +1,6 @@
 package io.aebridge.serve;
 
+import io.aebridge.serve.repository.ModelRepository;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * memory, GC and threads; and the process's resident memory, which includes TensorFlow's native allocations.
  * Model labels are only names the repository knows, so clients cannot grow the label set. Thread-safe.
  */
-final class ServerMetrics implements AutoCloseable {
+public final class ServerMetrics implements AutoCloseable {
   /** Content type of the Prometheus text format. */
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   private static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(2),
@@ -80,7 +81,7 @@ final class ServerMetrics implements AutoCloseable {
   }
 
   /** Records the samples of one merged session run. */
-  void batchSize(String model, int rows) {
+  public void batchSize(String model, int rows) {
     DistributionSummary.builder("aebridge.batch.size")
         .description("Samples per session run of the dynamic batcher")
         .tags("model", model)
@@ -90,7 +91,7 @@ final class ServerMetrics implements AutoCloseable {
   }
 
   /** Exposes {@code depth} as the batch queue depth of {@code model}. */
-  void queueDepth(String model, AtomicInteger depth) {
+  public void queueDepth(String model, AtomicInteger depth) {
     Gauge.builder("aebridge.batch.queue.depth", depth, AtomicInteger::get)
         .description("Requests waiting in batch queues").tags("model", model).register(registry);
   }

@@ -2,12 +2,16 @@ package io.aebridge.serve;
 
 import io.aebridge.serve.core.InferenceStatistics;
 import io.aebridge.serve.core.ServingCore;
+import io.aebridge.serve.repository.CoreBackend;
+import io.aebridge.serve.repository.Inference;
+import io.aebridge.serve.repository.ModelRepository;
+import io.aebridge.serve.repository.OpPolicy;
 
 /**
  * What the endpoint classes share: the configuration, the models, the batcher, the metrics, the op policy, and the
  * protocol-neutral {@link ServingCore} built on the models and the batcher (front-ends run requests through it).
  */
-final class Services {
+public final class Services {
   private final ServerConfig config;
   private final ModelRepository repository;
   private final Inference inference;
@@ -27,11 +31,11 @@ final class Services {
         config.requestTimeout(), statistics);
   }
 
-  ServerConfig config() {
+  public ServerConfig config() {
     return config;
   }
 
-  ModelRepository repository() {
+  public ModelRepository repository() {
     return repository;
   }
 
@@ -43,17 +47,17 @@ final class Services {
     return metrics;
   }
 
-  OpPolicy ops() {
+  public OpPolicy ops() {
     return ops;
   }
 
   /** The serving core every front-end (REST, V2, gRPC) runs requests through. */
-  ServingCore core() {
+  public ServingCore core() {
     return core;
   }
 
   /** The deadline of a request that starts now, as a {@link System#nanoTime()} value. */
-  long deadline() {
+  public long deadline() {
     return core.deadline();
   }
 }

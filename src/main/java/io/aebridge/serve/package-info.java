@@ -1,11 +1,9 @@
 /**
- * The model server: a {@link io.aebridge.serve.ModelRepository} that polls a TF Serving folder and hot-swaps
- * reference-counted versions (in three parts: {@code ModelFolders} scans, {@code VersionTable} is what requests
- * see, the repository loads on its one loader thread, with {@code VersionLoader} and {@code FailedVersions}), and a Javalin app ({@link io.aebridge.serve.ModelServer}) speaking TF Serving REST,
- * the Open Inference Protocol V2 (with the binary tensor extension) and autoencoder endpoints, with dynamic
- * batching, Prometheus metrics, a token-gated management API and a web page. The front-ends only decode and encode
- * their wire formats; requests run through the protocol-neutral {@link io.aebridge.serve.core.ServingCore}, which
- * {@code CoreBackend} connects to the repository and the batcher. Knows nothing of training: it reads models only
- * through {@code io.aebridge.load}.
+ * The model server, assembled: {@link io.aebridge.serve.ModelServer} reads a {@link io.aebridge.serve.ServerConfig},
+ * builds the models ({@code serve.repository}), the protocol-neutral core ({@code serve.core}) on top of them, and
+ * starts the front-ends: HTTP on Javalin ({@code serve.http}: TF Serving REST, the Open Inference Protocol V2,
+ * the autoencoder endpoints, management, the web page) and gRPC ({@code serve.grpc}). This package holds only the wiring and what every part shares: the configuration, the
+ * Prometheus metrics and {@code Services}. Knows nothing of training: it reads models only through
+ * {@code io.aebridge.load}.
  */
 package io.aebridge.serve;

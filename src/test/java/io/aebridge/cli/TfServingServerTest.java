@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
@@ -34,7 +35,6 @@ import tensorflow.serving.ModelServiceGrpc;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.Predict.PredictResponse;
 import tensorflow.serving.PredictionServiceGrpc;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code aebridge tfserving} started as TF Serving would be, over real HTTP on a loopback port with committed

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aebridge.load.HostTensor;
+import io.aebridge.serve.repository.VersionStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aebridge.load.LoadedModel;
 import io.aebridge.load.ModelLayout;
+import io.aebridge.serve.http.ManagementApiTest;
+import io.aebridge.serve.repository.VersionPolicy;
+import io.aebridge.serve.repository.VersionStatus;
 import io.aebridge.train.TrainedModel;
 import java.io.BufferedReader;
 import java.io.IOException;

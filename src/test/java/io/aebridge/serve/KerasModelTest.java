@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aebridge.serve.http.AutoencoderApiTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,6 +3,8 @@ package io.aebridge.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aebridge.serve.http.AutoencoderApiTest;
+import io.aebridge.serve.http.TensorJson;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;

@@ -4,6 +4,7 @@ import io.aebridge.TestData;
 import io.aebridge.data.Dataset;
 import io.aebridge.export.ModelCard;
 import io.aebridge.export.SavedModelExporter;
+import io.aebridge.serve.http.ManagementApi;
 import io.aebridge.spec.AutoencoderSpec;
 import io.aebridge.spec.SpecJson;
 import io.aebridge.spec.TrainingSpec;
@@ -22,11 +23,11 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
+import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.ndarray.NdArrays;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
@@ -37,22 +38,22 @@ import org.tensorflow.types.TInt64;
  * into a template folder and copied into each test's models folder; the small hand-built graphs are written with
  * TensorFlow Java ops directly.
  */
-final class ServeFixtures {
+public final class ServeFixtures {
   /** The trained dense autoencoder: 28×28×1 → 32 → 784, signatures serving_default/encode/decode. */
-  static final String DENSE = "dense";
+  public static final String DENSE = "dense";
   /** TF Serving's documentation model: y = 0.5·x + 3 on a batch of scalars. */
-  static final String HALF_PLUS_THREE = "half_plus_three";
+  public static final String HALF_PLUS_THREE = "half_plus_three";
   /** Keras-style names and two inputs: keras_tensor_3 [-1,5] and sensor [-1,2,2]. */
-  static final String MULTI = "multi_io";
+  public static final String MULTI = "multi_io";
   /** Integer and double inputs: a int32 [-1,2], b int64 [-1], c float64 [-1]. */
-  static final String TYPED = "typed";
+  public static final String TYPED = "typed";
 
   private static Path template;
 
   private ServeFixtures() {}
 
   /** A fresh models folder under {@code dir} with dense/1, half_plus_three/123, multi_io/1 and typed/1. */
-  static Path standardModels(Path dir) throws IOException {
+  public static Path standardModels(Path dir) throws IOException {
     Path root = Files.createDirectories(dir.resolve("models"));
     copyDense(root, DENSE, 1);
     halfPlusThree(root.resolve(HALF_PLUS_THREE).resolve("123"));
@@ -62,14 +63,14 @@ final class ServeFixtures {
   }
 
   /** Copies the trained dense autoencoder into {@code root/name/version}. */
-  static Path copyDense(Path root, String name, long version) throws IOException {
+  public static Path copyDense(Path root, String name, long version) throws IOException {
     Path target = root.resolve(name).resolve(Long.toString(version));
     copyTree(denseTemplate(), target);
     return target;
   }
 
   /** Copies into a hidden folder beside the target, then renames it into place in one step. */
-  static Path copyDenseAtomically(Path root, String name, long version) throws IOException {
+  public static Path copyDenseAtomically(Path root, String name, long version) throws IOException {
     Path modelDir = Files.createDirectories(root.resolve(name));
     Path temp = modelDir.resolve(".tmp-copy-" + version);
     copyTree(denseTemplate(), temp);
@@ -88,13 +89,13 @@ final class ServeFixtures {
   }
 
   /** The trained dense autoencoder (1 epoch on synthetic bars); the caller closes it. */
-  static TrainedModel trainDense() {
+  public static TrainedModel trainDense() {
     Dataset data = TestData.bars(256, 28, 1, 7);
     return new Trainer().train(denseSpec(), TrainingData.autoencoding(data, null), new ProgressListener() {});
   }
 
   /** Exports {@code trained} as the next version of {@code root/dense}, with its model card. */
-  static SavedModelExporter.Exported exportDense(Path root, TrainedModel trained) throws IOException {
+  public static SavedModelExporter.Exported exportDense(Path root, TrainedModel trained) throws IOException {
     AutoencoderSpec spec = denseSpec();
     ModelCard card = new ModelCard(ModelCard.SCHEMA_VERSION, DENSE, "2026-01-01T00:00:00Z",
         SpecJson.toTree(spec), "bce", trained.weights().parameterCount(), null, Map.of("source", "bars"), null,
@@ -106,7 +107,7 @@ final class ServeFixtures {
     return AutoencoderSpec.builder(DENSE).training(TrainingSpec.defaults().withEpochs(1).withBatchSize(64)).build();
   }
 
-  static void halfPlusThree(Path dir) throws IOException {
+  public static void halfPlusThree(Path dir) throws IOException {
     try (Graph g = new Graph(); Session session = new Session(g)) {
       Ops tf = Ops.create(g);
       Placeholder<TFloat32> x = tf.withName("x").placeholder(TFloat32.class,
@@ -121,7 +122,7 @@ final class ServeFixtures {
     }
   }
 
-  static void multiIo(Path dir) throws IOException {
+  public static void multiIo(Path dir) throws IOException {
     try (Graph g = new Graph(); Session session = new Session(g)) {
       Ops tf = Ops.create(g);
       Placeholder<TFloat32> signal = tf.withName("signal").placeholder(TFloat32.class,
@@ -143,7 +144,7 @@ final class ServeFixtures {
     }
   }
 
-  static void typed(Path dir) throws IOException {
+  public static void typed(Path dir) throws IOException {
     try (Graph g = new Graph(); Session session = new Session(g)) {
       Ops tf = Ops.create(g);
       Placeholder<TInt32> a = tf.withName("a").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, 2)));
@@ -162,7 +163,7 @@ final class ServeFixtures {
   }
 
   /** A model whose serving signature reads a file: refused by the op allow-list. */
-  static void readsFile(Path dir) throws IOException {
+  public static void readsFile(Path dir) throws IOException {
     try (Graph g = new Graph(); Session session = new Session(g)) {
       Ops tf = Ops.create(g);
       Placeholder<TFloat32> x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
@@ -178,7 +179,7 @@ final class ServeFixtures {
   }
 
   /** A model with no variables at all that still writes a checkpoint when served: SaveV2 on the serving path. */
-  static void savesCheckpoint(Path dir) throws IOException {
+  public static void savesCheckpoint(Path dir) throws IOException {
     try (Graph g = new Graph(); Session session = new Session(g)) {
       Ops tf = Ops.create(g);
       Placeholder<TFloat32> x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
@@ -203,12 +204,12 @@ final class ServeFixtures {
   }
 
   /** A version folder whose saved_model.pb is garbage. */
-  static void corrupt(Path dir) throws IOException {
+  public static void corrupt(Path dir) throws IOException {
     Files.createDirectories(dir.resolve("variables"));
     Files.write(dir.resolve("saved_model.pb"), "this is not a protobuf \u0000\u0001\u0002".getBytes());
   }
 
-  static void copyTree(Path from, Path to) throws IOException {
+  public static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> walk = Files.walk(from)) {
       for (Path p : (Iterable<Path>) walk::iterator) {
         Path target = to.resolve(from.relativize(p).toString());
@@ -221,7 +222,7 @@ final class ServeFixtures {
     }
   }
 
-  static void deleteQuietly(Path dir) {
+  public static void deleteQuietly(Path dir) {
     ManagementApi.deleteRecursively(dir);
   }
 

@@ -15,20 +15,20 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@code @RegisterExtension static final StandardServer SERVER = new StandardServer(b -> b.limits(…));} and use
  * {@link #server} and {@link #client} in the tests.
  */
-final class StandardServer implements BeforeAllCallback, AfterAllCallback {
+public final class StandardServer implements BeforeAllCallback, AfterAllCallback {
   private final UnaryOperator<ServerConfig.Builder> settings;
   private Path dir;
   /** The running server; set before the class's first test. */
-  ModelServer server;
+  public ModelServer server;
   /** A client of {@link #server}. */
-  TestClient client;
+  public TestClient client;
 
-  StandardServer() {
+  public StandardServer() {
     this(b -> b);
   }
 
   /** @param settings changes to the test defaults (port 0, no polling) */
-  StandardServer(UnaryOperator<ServerConfig.Builder> settings) {
+  public StandardServer(UnaryOperator<ServerConfig.Builder> settings) {
     this.settings = settings;
   }
 

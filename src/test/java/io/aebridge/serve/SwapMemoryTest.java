@@ -3,6 +3,7 @@ package io.aebridge.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aebridge.serve.repository.VersionStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

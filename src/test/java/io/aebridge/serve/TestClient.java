@@ -13,23 +13,23 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /** A small HTTP client for the server tests (loopback only). */
-final class TestClient {
-  static final JsonMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+public final class TestClient {
+  public static final JsonMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
 
-  TestClient(String base) {
+  public TestClient(String base) {
     this.base = base;
   }
 
   /** A response with its body as bytes. */
-  record Response(int status, byte[] body, HttpResponse<byte[]> raw) {
-    String text() {
+  public record Response(int status, byte[] body, HttpResponse<byte[]> raw) {
+    public String text() {
       return new String(body, StandardCharsets.UTF_8);
     }
 
-    JsonNode json() {
+    public JsonNode json() {
       try {
         return JSON.readTree(body);
       } catch (IOException e) {
@@ -37,32 +37,32 @@ final class TestClient {
       }
     }
 
-    String header(String name) {
+    public String header(String name) {
       return raw.headers().firstValue(name).orElse(null);
     }
 
-    String error() {
+    public String error() {
       return json().path("error").asText();
     }
   }
 
-  Response get(String path, String... headers) {
+  public Response get(String path, String... headers) {
     return send(builder(path, headers).GET().build());
   }
 
-  Response post(String path, String body, String... headers) {
+  public Response post(String path, String body, String... headers) {
     return post(path, body.getBytes(StandardCharsets.UTF_8), headers);
   }
 
-  Response post(String path, byte[] body, String... headers) {
+  public Response post(String path, byte[] body, String... headers) {
     return send(builder(path, headers).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
   }
 
-  Response delete(String path, String... headers) {
+  public Response delete(String path, String... headers) {
     return send(builder(path, headers).DELETE().build());
   }
 
-  HttpRequest.Builder builder(String path, String... headers) {
+  public HttpRequest.Builder builder(String path, String... headers) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
     for (int i = 0; i + 1 < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
@@ -70,7 +70,7 @@ final class TestClient {
     return b;
   }
 
-  Response send(HttpRequest request) {
+  public Response send(HttpRequest request) {
     try {
       HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
       return new Response(r.statusCode(), r.body(), r);

@@ -6,7 +6,7 @@
  * checks the request against the signature once, and runs it through the server's batching queue within a deadline.
  * Every refusal is a {@link io.aebridge.serve.core.ServingException} carrying one
  * {@link io.aebridge.serve.core.ErrorCode}, which each transport maps once to its own status (HTTP in
- * {@code serve.HttpErrors}, gRPC in the gRPC front-end).
+ * {@code serve.http.HttpErrors}, gRPC in the gRPC front-end).
  *
  * <p>The core knows neither Javalin nor gRPC nor training: models reach it through the
  * {@link io.aebridge.serve.core.ModelBackend} the server plugs in (the repository plus the batching queue), and
