@@ -2,15 +2,21 @@
 
 Our server (`./aebridge serve --grpc-port N`, one dense 784-32-784 model) under single-sample load at 1, 16 and 64
 concurrent streams/connections:
-  grpc_predict        TF Serving Predict (float_val)                         ghz
-  grpc_modelinfer     KServe V2 ModelInfer (fp32_contents)                   ghz
+  grpc_predict        TF Serving Predict (float_val)                         grpc-load
+  grpc_modelinfer     KServe V2 ModelInfer (fp32_contents)                   grpc-load
   rest_json           TF Serving REST :predict JSON                          wrk
   rest_v2_binary      OIP V2 with the binary tensor extension               wrk
-  python_grpc         bench/py_grpc_server.py: grpcio + TF 2.18, V2 ModelInfer, one worker per core   ghz
+  python_grpc         bench/py_grpc_server.py: grpcio + TF 2.18, V2 ModelInfer, one worker per core   grpc-load
 and the floors, the same load on routes that run no inference: HTTP GET /v2/health/live (wrk) and
-grpc.health.v1.Health/Check (ghz). The load client's own CPU seconds are recorded beside each point (it shares
-the cores). Results go into the run's JSON under "grpc"; `grpc_part.py --readme RESULT.json` prints the README
-lines from such a file.
+grpc.health.v1.Health/Check (grpc-load).
+
+The gRPC load client is `BenchMain grpc-load` (io.aebridge.bench.GrpcLoad): grpc-java async calls, the request
+encoded once and the answers read as bytes, as wrk does for HTTP. ghz, the usual Go tool, spent an order of
+magnitude more CPU per call than wrk here (client_cpu_s in bench/results/grpc-2026-12-02.json), so on two shared
+cores it measured mostly itself. Every point records the client's CPU seconds and the server's (all
+processes of its session, Python workers included) over the point, so each row also reads as CPU per request.
+Results go into the run's JSON under "grpc"; `grpc_part.py --readme RESULT.json` prints the README lines from such a
+file.
 """
 from __future__ import annotations
 
@@ -24,7 +30,9 @@ import sys
 import time
 from pathlib import Path
 
-GHZ = shutil.which("ghz") or str(Path.home() / "go" / "bin" / "ghz")
+# HTTP/2 connections per gRPC point. The Python server's worker processes share the port through SO_REUSEPORT,
+# which spreads connections, not calls: over one connection a single worker would take all the load.
+CONNECTIONS = 4
 
 
 def child_cpu() -> float:
@@ -32,30 +40,41 @@ def child_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def ghz(target: str, call: str, data_file: Path, concurrency: int, seconds: float, protoset: Path | None) -> dict:
-    cmd = [GHZ, "--insecure", "--call", call, "-D", str(data_file), "-c", str(concurrency), "-z",
-           f"{max(1, round(seconds))}s", "--connections", "1", "-O", "json", "--timeout", "10s"]
-    if protoset:
-        cmd += ["--protoset", str(protoset)]
-    cpu0 = child_cpu()
-    proc = subprocess.run(cmd + [target], capture_output=True, text=True, timeout=seconds + 120)
-    cpu = child_cpu() - cpu0
-    if not proc.stdout.strip().startswith("{"):
-        raise RuntimeError(f"ghz failed ({proc.returncode}): {proc.stdout[-800:]} {proc.stderr[-800:]}")
-    r = json.loads(proc.stdout)
-    lat = {int(d["percentage"]): d["latency"] / 1e6 for d in r.get("latencyDistribution") or []}
-    codes = r.get("statusCodeDistribution") or {}
-    ok = codes.get("OK", 0)
-    return {"concurrency": concurrency, "rps": r["rps"], "p50_ms": lat.get(50), "p99_ms": lat.get(99),
-            "requests": r["count"], "ok": ok, "errors": r["count"] - ok, "client_cpu_s": cpu,
-            "seconds": r["total"] / 1e9}
+def session_cpu(sid: int | None) -> float:
+    """CPU seconds of every live process in session `sid` (a server started with start_new_session)."""
+    if sid is None:
+        return 0.0
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            f = stat.read_text().rsplit(")", 1)[1].split()
+            if int(f[3]) == sid:
+                total += int(f[11]) + int(f[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
 
 
-def wrk_get(url: str, connections: int, seconds: float) -> dict:
+def grpc_load(b, target: str, call: str, data_file: Path, concurrency: list[int], seconds: float, warm: float,
+              sid: int | None) -> list[dict]:
+    """One `BenchMain grpc-load` run: a warm-up at the highest concurrency, then one point per concurrency; the
+    client reads the server session's CPU time around each point itself."""
+    cmd = b.java_cmd("grpc-load", "--target", target, "--call", call, "--data", str(data_file), "--concurrency",
+                     ",".join(str(c) for c in concurrency), "--seconds", str(seconds), "--warmup", str(warm),
+                     "--connections", str(CONNECTIONS))
+    if sid is not None:
+        cmd += ["--server-session", str(sid)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=(seconds + 30) * len(concurrency) + warm + 120)
+    if proc.returncode != 0 or not proc.stdout.strip().startswith("{"):
+        raise RuntimeError(f"grpc-load failed ({proc.returncode}): {proc.stdout[-800:]} {proc.stderr[-1500:]}")
+    return json.loads(proc.stdout)["points"]
+
+
+def wrk_get(url: str, connections: int, seconds: float, sid: int | None = None) -> dict:
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "10s", url]
-    cpu0 = child_cpu()
+    cpu0, s0 = child_cpu(), session_cpu(sid)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
-    cpu = child_cpu() - cpu0
+    cpu, server = child_cpu() - cpu0, session_cpu(sid) - s0
     out = proc.stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if proc.returncode != 0 or not rps:
@@ -69,31 +88,19 @@ def wrk_get(url: str, connections: int, seconds: float) -> dict:
         return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
 
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    done = re.search(r"(\d+) requests in", out)
     return {"concurrency": connections, "rps": float(rps.group(1)), "p50_ms": ms("50"), "p99_ms": ms("99"),
-            "errors": int(non2xx.group(1)) if non2xx else 0, "client_cpu_s": cpu}
+            "requests": int(done.group(1)) if done else None, "errors": int(non2xx.group(1)) if non2xx else 0,
+            "client_cpu_s": cpu, "server_cpu_s": server}
 
 
-def wrk_post(b, load, url: str, body: Path, ctype: str, connections: int, seconds: float, headers=None) -> dict:
-    cpu0 = child_cpu()
+def wrk_post(b, load, url: str, body: Path, ctype: str, connections: int, seconds: float, headers=None,
+             sid: int | None = None) -> dict:
+    cpu0, s0 = child_cpu(), session_cpu(sid)
     r = load.run(url, body, ctype, connections, seconds, headers)
     return {"concurrency": connections, "rps": r["rps"], "p50_ms": r["p50_ms"], "p99_ms": r["p99_ms"],
-            "errors": r["errors"], "client_cpu_s": child_cpu() - cpu0}
-
-
-def protoset(work: Path) -> Path:
-    """Our vendored protos as a descriptor set, for ghz against the Python server (which has no reflection)."""
-    import glob
-    m2 = Path.home() / ".m2" / "repository" / "com" / "google" / "protobuf"
-    protoc = sorted(glob.glob(str(m2 / "protoc" / "*" / "protoc-*-linux-x86_64.exe")))[-1]
-    os.chmod(protoc, 0o755)
-    wkt = work / "wkt"
-    jar = sorted(glob.glob(str(m2 / "protobuf-java" / "3.25.*" / "protobuf-java-3.25.*.jar")))[-1]
-    subprocess.run(["unzip", "-q", "-o", jar, "google/protobuf/*.proto", "-d", str(wkt)], check=True)
-    out = work / "protos.pb"
-    root = Path(__file__).resolve().parent.parent / "src" / "main" / "proto"
-    subprocess.run([protoc, "--include_imports", "-o", str(out), f"-I{root}", f"-I{wkt}",
-                    "tensorflow_serving/apis/prediction_service.proto", "grpc_predict_v2.proto"], check=True)
-    return out
+            "requests": r["requests"], "errors": r["errors"], "client_cpu_s": child_cpu() - cpu0,
+            "server_cpu_s": session_cpu(sid) - s0}
 
 
 def wait_for(call, seconds: float, what: str, proc=None) -> None:
@@ -114,15 +121,16 @@ def part_grpc(b, args, cfg: dict, results: dict, work: Path, models_dir: Path) -
     b.log("\n== grpc: gRPC Predict / ModelInfer vs REST JSON / V2 binary vs a Python grpcio server; floors")
     part: dict = {"load_before": b.loadavg()}
     results["grpc"] = part
-    if not Path(GHZ).exists():
-        part["skipped"] = "ghz not installed (go install github.com/bojand/ghz/cmd/ghz@v0.121.0)"
-        b.log("grpc: skipped: " + part["skipped"])
-        return
     if not (models_dir / "dense").is_dir():
         b.log("  exporting the dense model (1 epoch)...")
         b.run_json(b.java_cmd("train", "--model", "dense", "--epochs", "1", "--limit", "1000", "--export",
                               str(models_dir)), env=b.child_env())
     dense_dir = sorted((models_dir / "dense").iterdir())[-1]
+    # What the model alone costs, without any transport: the part of a request no protocol can remove.
+    alone = b.run_json(b.java_cmd("predict", "--model", str(dense_dir), "--batch", "64", "--seconds", "2",
+                                  "--concurrency", "1"), env=b.child_env())
+    part["model_alone"] = {"us_per_call_batch_1": alone["batch_1"]["median_us_per_call"],
+                           "us_per_sample_batch_64": alone["batch_64"]["median_us_per_sample"]}
     bodies = b.bodies(work, "x", "reconstruction")
     values = [float(v) for v in bodies["digit"]]
     shape = {"dim": [{"size": 1}, {"size": 784}]}
@@ -144,25 +152,30 @@ def part_grpc(b, args, cfg: dict, results: dict, work: Path, models_dir: Path) -
     ours.start()
     try:
         target = f"127.0.0.1:{grpc_port}"
-        wait_for(lambda: ghz(target, "grpc.health.v1.Health/Check", empty_json, 1, 1, None), 60, "our gRPC port")
+        sid = ours.proc.pid
+        probe = lambda t: grpc_load(b, t, "grpc.health.v1.Health/Check", empty_json, [1], 0.2, 0, None)[0]
+        wait_for(lambda: probe(target), 60, "our gRPC port")
+        grpc_rows = lambda call, data: lambda: grpc_load(b, target, call, data, conns, seconds, warm, sid)
+
+        def wrk_rows(fn):
+            fn(max(conns), warm)
+            return [fn(c, seconds) for c in conns]
+
         plan = [
-            ("grpc_predict", lambda c, s: ghz(target, "tensorflow.serving.PredictionService/Predict", predict_json,
-                                              c, s, None)),
-            ("grpc_modelinfer", lambda c, s: ghz(target, "inference.GRPCInferenceService/ModelInfer", infer_json,
-                                                 c, s, None)),
-            ("rest_json", lambda c, s: wrk_post(b, load, f"{ours.base}/v1/models/dense:predict", bodies["predict"],
-                                                "application/json", c, s)),
-            ("rest_v2_binary", lambda c, s: wrk_post(
+            ("grpc_predict", grpc_rows("tensorflow.serving.PredictionService/Predict", predict_json)),
+            ("grpc_modelinfer", grpc_rows("inference.GRPCInferenceService/ModelInfer", infer_json)),
+            ("rest_json", lambda: wrk_rows(lambda c, s: wrk_post(
+                b, load, f"{ours.base}/v1/models/dense:predict", bodies["predict"], "application/json", c, s,
+                sid=sid))),
+            ("rest_v2_binary", lambda: wrk_rows(lambda c, s: wrk_post(
                 b, load, f"{ours.base}/v2/models/dense/infer", bodies["v2_binary"], "application/octet-stream", c, s,
-                {"Inference-Header-Content-Length": bodies["v2_binary_header_length"]})),
-            ("http_floor", lambda c, s: wrk_get(f"{ours.base}/v2/health/live", c, s)),
-            ("grpc_floor", lambda c, s: ghz(target, "grpc.health.v1.Health/Check", empty_json, c, s, None)),
+                {"Inference-Header-Content-Length": bodies["v2_binary_header_length"]}, sid=sid))),
+            ("http_floor", lambda: wrk_rows(lambda c, s: wrk_get(f"{ours.base}/v2/health/live", c, s, sid))),
+            ("grpc_floor", grpc_rows("grpc.health.v1.Health/Check", empty_json)),
         ]
         for name, fn in plan:
-            fn(max(conns), warm)
-            rows[name] = [fn(c, seconds) for c in conns]
-            b.log("  " + name + ": " + ", ".join(f"{r['concurrency']}: {r['rps']:.0f}/s p99 {r['p99_ms'] or 0:.1f} ms"
-                                                  for r in rows[name]))
+            rows[name] = per_request(fn())
+            log_rows(b, name, rows[name])
     finally:
         ours.stop()
 
@@ -174,15 +187,12 @@ def part_grpc(b, args, cfg: dict, results: dict, work: Path, models_dir: Path) -
                              str(py_port), str(workers)], env=env, stdout=py_log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
-        set_file = protoset(work)
         target = f"127.0.0.1:{py_port}"
-        wait_for(lambda: ghz(target, "inference.GRPCInferenceService/ModelInfer", infer_json, 1, 1, set_file), 120,
+        call = "inference.GRPCInferenceService/ModelInfer"
+        wait_for(lambda: grpc_load(b, target, call, infer_json, [1], 0.2, 0, None)[0], 120,
                  "the Python gRPC server (server-python-grpc.log)", proc)
-        fn = lambda c, s: ghz(target, "inference.GRPCInferenceService/ModelInfer", infer_json, c, s, set_file)
-        fn(max(conns), warm)
-        rows["python_grpc"] = [fn(c, seconds) for c in conns]
-        b.log("  python_grpc (" + str(workers) + " workers): " + ", ".join(
-            f"{r['concurrency']}: {r['rps']:.0f}/s p99 {r['p99_ms'] or 0:.1f} ms" for r in rows["python_grpc"]))
+        rows["python_grpc"] = per_request(grpc_load(b, target, call, infer_json, conns, seconds, warm, proc.pid))
+        log_rows(b, f"python_grpc ({workers} workers)", rows["python_grpc"])
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
@@ -192,8 +202,38 @@ def part_grpc(b, args, cfg: dict, results: dict, work: Path, models_dir: Path) -
     print_readme(part, b.log)
 
 
+def per_request(points: list[dict]) -> list[dict]:
+    """Adds each point's client and server CPU microseconds per request (None where not measured)."""
+    for p in points:
+        n = p.get("requests") or 0
+        for side in ("client", "server"):
+            cpu = p.get(f"{side}_cpu_s")
+            p[f"{side}_cpu_us_per_request"] = cpu * 1e6 / n if cpu is not None and n else None
+    return points
+
+
+def log_rows(b, name: str, points: list[dict]) -> None:
+    b.log("  " + name + ": " + ", ".join(
+        f"{r['concurrency']}: {r['rps']:.0f}/s p99 {r['p99_ms'] or 0:.1f} ms, cpu/req server "
+        f"{r['server_cpu_us_per_request'] or 0:.0f} us client {r['client_cpu_us_per_request'] or 0:.0f} us"
+        for r in points))
+
+
 def at(rows, name, c):
     return next((r for r in rows.get(name, []) if r["concurrency"] == c), None)
+
+
+def print_cpu(rows: dict, names: dict, top: int, out) -> None:
+    out("")
+    out(f"CPU per request at {top} streams, server and load client (the two share the cores; what bounds "
+        "throughput on a busy machine):")
+    out("")
+    out("| single sample | server CPU us/request | client CPU us/request |")
+    out("|---|---|---|")
+    for key, label in names.items():
+        r = at(rows, key, top)
+        if r and r.get("server_cpu_us_per_request") is not None:
+            out(f"| {label} | {r['server_cpu_us_per_request']:.0f} | {r['client_cpu_us_per_request'] or 0:.0f} |")
 
 
 def print_readme(part: dict, out=print) -> None:
@@ -210,6 +250,8 @@ def print_readme(part: dict, out=print) -> None:
             out(f"| {label} | " + " | ".join(f"{at(rows, key, c)['rps']:.0f}, {at(rows, key, c)['p99_ms'] or 0:.1f}"
                                            for c in conns) + " |")
     top = max(conns)
+    if any((at(rows, k, top) or {}).get("server_cpu_us_per_request") is not None for k in names):
+        print_cpu(rows, names, top, out)
     g, j, p = at(rows, "grpc_predict", top), at(rows, "rest_json", top), at(rows, "python_grpc", top)
     hf, gf = at(rows, "http_floor", 1), at(rows, "grpc_floor", 1)
     j1, g1 = at(rows, "rest_json", 1), at(rows, "grpc_predict", 1)
@@ -218,10 +260,18 @@ def print_readme(part: dict, out=print) -> None:
         lines.append(f"gRPC Predict / REST JSON at {top} streams: {g['rps'] / j['rps']:.2f}x (goal >= 2x)")
     if g and p:
         lines.append(f"gRPC Predict / Python grpcio server at {top} streams: {g['rps'] / p['rps']:.2f}x (goal >= 5x)")
+    if g and j and p and g.get("p99_ms") and j.get("p99_ms") and p.get("p99_ms"):
+        lines.append(f"gRPC Predict p99 at {top} streams: {g['p99_ms']:.1f} ms, REST JSON {j['p99_ms']:.1f} ms, "
+                     f"Python grpcio {p['p99_ms']:.1f} ms (goal: lower than both)")
     if hf and j1:
         lines.append(f"single-stream :predict JSON / HTTP floor: {100 * j1['rps'] / hf['rps']:.0f}% (goal >= 50%)")
     if gf and g1:
         lines.append(f"single-stream gRPC Predict / gRPC floor: {100 * g1['rps'] / gf['rps']:.0f}% (goal >= 50%)")
+    alone = part.get("model_alone")
+    if alone:
+        lines.append(f"the model alone (BenchMain predict, no transport, median wall time): "
+                     f"{alone['us_per_call_batch_1']:.0f} us per single-sample call, "
+                     f"{alone['us_per_sample_batch_64']:.1f} us per sample at batch 64")
     la, lb = part.get("load_before"), part.get("load_after")
     if la and lb:
         lines.append(f"load average (1 min) {la[0]:.1f} before, {lb[0]:.1f} after, on {os.cpu_count()} cores")
@@ -241,7 +291,8 @@ def write_readme(result: Path, readme: Path) -> None:
     lines.append(f"`{data.get('command', 'bench/run.sh')}` on {started[:10]} (raw: [{result.as_posix()}]"
                  f"({result.as_posix()}), `.csv`, `.txt`; {data.get('mode')} mode, "
                  f"{data['grpc']['rows']['grpc_predict'][0].get('seconds', 0):.0f} s per point). "
-                 "Load clients: ghz (gRPC) and wrk (HTTP), on the same 2 cores as the servers.")
+                 "Load clients: `BenchMain grpc-load` (grpc-java, gRPC) and wrk (HTTP), on the same 2 cores as the "
+                 "servers.")
     lines.append("")
     print_readme(data["grpc"], lines.append)
     text = readme.read_text()

@@ -45,13 +45,6 @@ if ! command -v wrk >/dev/null; then
   fi
 fi
 
-# The gRPC part's load client (only with --only ...grpc...): ghz, a Go module.
-export PATH="$PATH:$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin"
-if [[ " $* " == *grpc* ]] && ! command -v ghz >/dev/null && command -v go >/dev/null; then
-  echo "bench: installing ghz (go install github.com/bojand/ghz/cmd/ghz@v0.121.0; several minutes)" >&2
-  go install github.com/bojand/ghz/cmd/ghz@v0.121.0 >&2 || echo "bench: could not install ghz; grpc part skipped" >&2
-fi
-
 jar=target/aebridge.jar
 if [[ ! -f $jar || ! -d target/lib ]] || [[ -n $(find pom.xml src/main -newer "$jar" -print -quit) ]]; then
   echo "bench: building $jar" >&2

@@ -4,7 +4,8 @@ ModelServiceStub) and Triton's client (tritonclient[grpc]) against a running AE 
 For every committed reference model (tests/fixtures/python/*/manifest.json) and every signature, and for a
 Java-trained model: outputs over gRPC equal the REST :predict outputs exactly and Python's goldens to <= 1e-5, in
 both TensorProto encodings (tensor_content, typed *_val) and both V2 encodings (raw_input_contents, typed contents).
-Error codes as the issue lists them. Prints one `ok   ` / `FAIL ` line per check; exits 1 when one failed.
+Triton's model configuration and statistics (get_model_config, get_inference_statistics) equal REST's /config and
+/stats. Error codes as the issue lists them. Prints one `ok   ` / `FAIL ` line per check; exits 1 when one failed.
 
 Usage: grpc_clients.py HTTP_PORT GRPC_PORT TOKEN [JAVA_MODEL_NAME JAVA_MODEL_DIR]
 """
@@ -167,6 +168,22 @@ def main():
     check(client.is_server_live() and client.is_server_ready() and client.is_model_ready("py-demo-tf-module"),
           "tritonclient live/ready/model ready")
     check(client.get_model_metadata("py-demo-tf-module").inputs[0].datatype == "FP32", "tritonclient metadata")
+
+    # Triton's configuration and statistics extensions, as REST answers them.
+    rest = lambda path: json.load(urllib.request.urlopen(f"http://127.0.0.1:{http_port}{path}", timeout=30))
+    config = client.get_model_config("py-demo-tf-module", as_json=True)["config"]
+    rest_config = rest("/v2/models/py-demo-tf-module/config")
+    check(config["name"] == "py-demo-tf-module" and config["platform"] == rest_config["platform"]
+          and int(config.get("max_batch_size", 0)) == rest_config["max_batch_size"]
+          and [(t["name"], t["data_type"], [int(d) for d in t.get("dims", [])]) for t in config["input"]]
+          == [(t["name"], t["data_type"], t["dims"]) for t in rest_config["input"]],
+          "tritonclient get_model_config == REST /config", json.dumps(config)[:300])
+    stats = client.get_inference_statistics("py-demo-tf-module", as_json=True)["model_stats"]
+    rest_stats = rest("/v2/models/py-demo-tf-module/stats")["model_stats"]
+    check(len(stats) == len(rest_stats) >= 1 and int(stats[0].get("inference_count", 0)) > 0
+          and int(stats[0]["inference_count"]) == rest_stats[0]["inference_count"]
+          and int(stats[0].get("execution_count", 0)) == rest_stats[0]["execution_count"],
+          "tritonclient get_inference_statistics == REST /stats", json.dumps(stats)[:300])
 
     # Errors.
     bad = predict_pb2.PredictRequest()

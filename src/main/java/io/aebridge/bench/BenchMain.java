@@ -65,7 +65,8 @@ import picocli.CommandLine.Spec;
  * and inter-op work, as in Keras.
  */
 @Command(name = "aebridge-bench", mixinStandardHelpOptions = true,
-    subcommands = {BenchMain.Train.class, BenchMain.Matmul.class, BenchMain.Predict.class, BenchMain.Json.class},
+    subcommands = {BenchMain.Train.class, BenchMain.Matmul.class, BenchMain.Predict.class, BenchMain.Json.class,
+        GrpcLoad.class},
     description = "Benchmark entry points for bench/run.sh; each command prints one JSON object.")
 public final class BenchMain {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -2,6 +2,7 @@ package io.aebridge.serve;
 
 import io.aebridge.serve.core.ServingCore;
 import io.aebridge.serve.grpc.GrpcHost;
+import io.aebridge.serve.repository.VersionPolicy;
 import io.aebridge.serve.repository.VersionStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -56,6 +57,14 @@ final class GrpcHostAdapter implements GrpcHost {
     if (!services.repository().isUnloaded(model)) {
       services.repository().unload(model);
     }
+  }
+
+  @Override
+  public ModelSettings settings(String model) {
+    VersionPolicy policy = services.config().versionPolicyOf(model);
+    ServerConfig.Batching batching = services.config().batchingOf(model);
+    return new ModelSettings(policy.kind().name(), policy.latestCount(), List.copyOf(policy.specific()),
+        batching.enabled(), batching.maxBatchSize(), batching.maxDelayMicros());
   }
 
   @Override

@@ -184,7 +184,7 @@ public record ServerConfig(
   public ServerConfig withModels(Map<String, ModelSettings> newModels) {
     return new ServerConfig(host, port, modelsRoot, pollInterval, settleTime, versionPolicy, newModels, limits,
         batching, ops, managementToken, corsOrigins, requestTimeout, idleTimeout, bodyTimeout, drainTimeout, warmup,
-        grpcPort, metricsPath, sessionThreads);
+        grpcPort, metricsPath, sessionThreads, tls);
   }
 
   /** Whether {@code name} may name a model (and so a folder and a URL segment). */

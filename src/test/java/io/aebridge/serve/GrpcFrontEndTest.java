@@ -13,10 +13,12 @@ import com.google.protobuf.Int64Value;
 import inference.GRPCInferenceServiceGrpc;
 import inference.GrpcPredictV2.InferParameter;
 import inference.GrpcPredictV2.InferTensorContents;
+import inference.GrpcPredictV2.ModelConfigRequest;
 import inference.GrpcPredictV2.ModelInferRequest;
 import inference.GrpcPredictV2.ModelInferResponse;
 import inference.GrpcPredictV2.ModelMetadataRequest;
 import inference.GrpcPredictV2.ModelReadyRequest;
+import inference.GrpcPredictV2.ModelStatisticsRequest;
 import inference.GrpcPredictV2.RepositoryModelUnloadRequest;
 import inference.GrpcPredictV2.ServerReadyRequest;
 import io.aebridge.load.HostTensor;
@@ -238,6 +240,73 @@ class GrpcFrontEndTest {
     String metrics = SERVER.client.get("/metrics").text();
     assertTrue(metrics.contains("protocol=\"grpc\""), "no gRPC request metrics");
     assertTrue(metrics.contains("endpoint=\"inference.GRPCInferenceService/ServerLive\""));
+  }
+
+  @Test
+  void modelConfigAndStatisticsEqualRest() {
+    for (String model : List.of("dense", "typed", "half_plus_three")) {
+      JsonNode rest = SERVER.client.get("/v2/models/" + model + "/config").json();
+      var config = v2.modelConfig(ModelConfigRequest.newBuilder().setName(model).build()).getConfig();
+      assertEquals(rest.get("name").asText(), config.getName());
+      assertEquals(rest.get("platform").asText(), config.getPlatform());
+      assertEquals(rest.get("max_batch_size").asInt(), config.getMaxBatchSize(), model);
+      assertEquals(rest.get("version_policy").has("latest"), config.getVersionPolicy().hasLatest());
+      assertEquals(rest.has("dynamic_batching"), config.hasDynamicBatching(), model);
+      assertEquals(rest.get("parameters").get("signature_name").get("string_value").asText(),
+          config.getParametersOrThrow("signature_name").getStringValue());
+      assertEquals(rest.get("input").size(), config.getInputCount());
+      for (int i = 0; i < config.getInputCount(); i++) {
+        JsonNode in = rest.get("input").get(i);
+        assertEquals(in.get("name").asText(), config.getInput(i).getName());
+        assertEquals(in.get("data_type").asText(), config.getInput(i).getDataType().name());
+        assertEquals(in.get("dims").toString(), config.getInput(i).getDimsList().toString().replace(" ", ""));
+      }
+      assertEquals(rest.get("output").size(), config.getOutputCount());
+      assertEquals(rest.get("output").get(0).get("data_type").asText(), config.getOutput(0).getDataType().name());
+    }
+    var dense = v2.modelConfig(ModelConfigRequest.newBuilder().setName("dense").setVersion("1").build())
+        .getConfig();
+    assertEquals(List.of(784L), dense.getInput(0).getDimsList());
+    assertEquals("TYPE_FP32", dense.getInput(0).getDataType().name());
+
+    // Two inferences through gRPC, then both protocols report the same figures of the core.
+    HostTensor x = HostTensor.ofFloats(new long[] {3}, new float[] {1, 2, 3});
+    predict.predict(request("half_plus_three", "", x));
+    v2.modelInfer(v2Request("half_plus_three", "", Map.of("x", x), true));
+    JsonNode rest = SERVER.client.get("/v2/models/half_plus_three/stats").json().get("model_stats").get(0);
+    var stats = v2.modelStatistics(ModelStatisticsRequest.newBuilder().setName("half_plus_three").build());
+    assertEquals(1, stats.getModelStatsCount());
+    var s = stats.getModelStats(0);
+    assertEquals(rest.get("version").asText(), s.getVersion());
+    assertTrue(s.getInferenceCount() >= 6, "inference_count " + s.getInferenceCount());
+    assertEquals(rest.get("inference_count").asLong(), s.getInferenceCount());
+    assertEquals(rest.get("execution_count").asLong(), s.getExecutionCount());
+    assertEquals(rest.get("inference_stats").get("success").get("count").asLong(),
+        s.getInferenceStats().getSuccess().getCount());
+    assertEquals(rest.get("inference_stats").get("success").get("ns").asLong(),
+        s.getInferenceStats().getSuccess().getNs());
+    assertEquals(rest.get("batch_stats").size(), s.getBatchStatsCount());
+    assertEquals(s, v2.modelStatistics(ModelStatisticsRequest.newBuilder().setName("half_plus_three")
+        .setVersion(s.getVersion()).build()).getModelStats(0));
+
+    assertCode(Status.Code.NOT_FOUND, () -> v2.modelConfig(ModelConfigRequest.newBuilder().setName("nope").build()));
+    assertCode(Status.Code.NOT_FOUND, () -> v2.modelStatistics(ModelStatisticsRequest.newBuilder().setName("dense")
+        .setVersion("9").build()));
+    assertTrue(v2.serverMetadata(inference.GrpcPredictV2.ServerMetadataRequest.getDefaultInstance())
+        .getExtensionsList().containsAll(List.of("model_configuration", "statistics")));
+  }
+
+  @Test
+  void modelInferTakesVersionsAsRestV2Does() {
+    // REST V2 names versions by number only (/v2/models/{m}/versions/{v}); a label there is 404, and NOT_FOUND here.
+    HostTensor x = HostTensor.ofFloats(new long[] {1, 784}, new float[784]);
+    assertEquals(404, SERVER.client.post("/v2/models/dense/versions/stable/infer", "{\"inputs\":[]}").status());
+    ModelInferRequest labelled = v2Request("dense", "", Map.of("x", x), true).toBuilder().setModelVersion("stable")
+        .build();
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> v2.modelInfer(labelled));
+    assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("not a version number"), e.getStatus().toString());
+    assertEquals("1", v2.modelInfer(labelled.toBuilder().setModelVersion("1").build()).getModelVersion());
   }
 
   // ----------------------------------------------------------------------------------------------------- errors

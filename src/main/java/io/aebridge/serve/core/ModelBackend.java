@@ -3,6 +3,7 @@ package io.aebridge.serve.core;
 import io.aebridge.load.HostTensor;
 import io.aebridge.load.SignatureInfo;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What the server plugs into the core: its model repository (versions, labels, hot swap) and its batching queue.
@@ -28,4 +29,14 @@ public interface ModelBackend {
    */
   Map<String, HostTensor> run(ServedModel model, SignatureInfo signature, Map<String, HostTensor> inputs,
       long deadlineNanos);
+
+  /**
+   * As {@link #run}, answered through the future rather than by blocking: the model never runs on the calling
+   * thread. The future fails with what {@code run} would throw. This default runs {@code run} on the common
+   * fork-join pool; a backend with a queue of its own completes the future from it.
+   */
+  default CompletableFuture<Map<String, HostTensor>> submit(ServedModel model, SignatureInfo signature,
+      Map<String, HostTensor> inputs, long deadlineNanos) {
+    return CompletableFuture.supplyAsync(() -> run(model, signature, inputs, deadlineNanos));
+  }
 }

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.tensorflow.exceptions.TFFailedPreconditionException;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TFOutOfRangeException;
@@ -161,17 +163,72 @@ public final class ServingCore {
     Map<String, HostTensor> outputs;
     try {
       outputs = backend.run(model, sig, request.inputs(), deadlineNanos);
-    } catch (TFInvalidArgumentException | TFOutOfRangeException | TFFailedPreconditionException e) {
-      throw new ServingException(ErrorCode.INVALID_ARGUMENT, "TensorFlow rejected the input: "
-          + firstLine(e.getMessage()), e);
-    } catch (TFResourceExhaustedException e) {
-      throw new ServingException(ErrorCode.RESOURCE_EXHAUSTED, "TensorFlow ran out of resources: "
-          + firstLine(e.getMessage()), e);
-    } catch (InvalidInputException e) {
-      throw new ServingException(ErrorCode.INVALID_ARGUMENT, e.getMessage(), e);
-    } catch (SignatureNotFoundException e) {
-      throw new ServingException(ErrorCode.NOT_FOUND, e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw translate(e);
     }
+    return respond(model, sig, request, outputs);
+  }
+
+  /**
+   * As {@link #infer(ServedModel, InferenceRequest, long)}, without blocking the caller: the request is checked at
+   * once (a refusal throws here), then runs through the backend's queue, never on the calling thread. The future
+   * completes on the thread that ran the model, with the response or with the exception {@code infer} would throw
+   * (wrapped in a {@link java.util.concurrent.CompletionException}). For front-ends whose threads must not wait (a
+   * gRPC transport thread); the caller holds {@code model} until the future completes.
+   *
+   * @throws ServingException as {@code infer}, for what is refused before the request is queued
+   */
+  public CompletableFuture<InferenceResponse> inferAsync(ServedModel model, InferenceRequest request,
+      long deadlineNanos) {
+    if (!model.name().equals(request.model())) {
+      throw new IllegalArgumentException("Request for model '" + request.model() + "' run on '" + model.name() + "'");
+    }
+    long start = System.nanoTime();
+    SignatureInfo sig;
+    CompletableFuture<Map<String, HostTensor>> ran;
+    try {
+      sig = signature(model, request.signature());
+      RequestCheck.check(model.name(), sig, request.inputs(), request.outputFilter(), maxBatch);
+      ran = backend.submit(model, sig, request.inputs(), deadlineNanos);
+    } catch (RuntimeException e) {
+      statistics.fail(model.name(), model.version(), System.nanoTime() - start);
+      throw translate(e);
+    }
+    return ran.handle((outputs, error) -> {
+      if (error != null) {
+        statistics.fail(model.name(), model.version(), System.nanoTime() - start);
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        throw new CompletionException(cause instanceof RuntimeException r ? translate(r) : cause);
+      }
+      InferenceResponse response = respond(model, sig, request, outputs);
+      statistics.success(model.name(), model.version(), samples(request), System.nanoTime() - start);
+      return response;
+    });
+  }
+
+  /** TensorFlow's and the loader's refusals in the core's vocabulary; anything else unchanged. */
+  private static RuntimeException translate(RuntimeException e) {
+    if (e instanceof TFInvalidArgumentException || e instanceof TFOutOfRangeException
+        || e instanceof TFFailedPreconditionException) {
+      return new ServingException(ErrorCode.INVALID_ARGUMENT, "TensorFlow rejected the input: "
+          + firstLine(e.getMessage()), e);
+    }
+    if (e instanceof TFResourceExhaustedException) {
+      return new ServingException(ErrorCode.RESOURCE_EXHAUSTED, "TensorFlow ran out of resources: "
+          + firstLine(e.getMessage()), e);
+    }
+    if (e instanceof InvalidInputException) {
+      return new ServingException(ErrorCode.INVALID_ARGUMENT, e.getMessage(), e);
+    }
+    if (e instanceof SignatureNotFoundException) {
+      return new ServingException(ErrorCode.NOT_FOUND, e.getMessage(), e);
+    }
+    return e;
+  }
+
+  /** The response: the outputs the request's filter names (all without one). */
+  private static InferenceResponse respond(ServedModel model, SignatureInfo sig, InferenceRequest request,
+      Map<String, HostTensor> outputs) {
     if (!request.outputFilter().isEmpty()) {
       Map<String, HostTensor> filtered = new LinkedHashMap<>();
       for (String name : request.outputFilter()) {

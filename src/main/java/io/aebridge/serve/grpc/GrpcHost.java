@@ -45,8 +45,31 @@ public interface GrpcHost {
   /** Every model the folder holds (served or unloaded). */
   List<String> knownModels();
 
+  /**
+   * The serving settings of {@code model} that Triton's model configuration reports (its {@code ModelConfig}
+   * call), from the server's configuration as REST's {@code /v2/models/{m}/config} reads them.
+   */
+  ModelSettings settings(String model);
+
   /** Records one finished call: the model (empty if none), the full method name, the status code name. */
   void recordCall(String model, String method, String code, long nanos);
+
+  /**
+   * One model's serving settings.
+   *
+   * @param versionPolicy LATEST, ALL or SPECIFIC
+   * @param latestCount the number of latest versions served under LATEST
+   * @param specificVersions the versions served under SPECIFIC, ascending; empty otherwise
+   * @param batching whether requests to the model are merged into batches
+   * @param preferredBatchSize the most samples one merged batch holds
+   * @param maxDelayMicros how long a batch waits for more requests
+   */
+  record ModelSettings(String versionPolicy, int latestCount, List<Long> specificVersions, boolean batching,
+      int preferredBatchSize, long maxDelayMicros) {
+    public ModelSettings {
+      specificVersions = List.copyOf(specificVersions);
+    }
+  }
 
   /**
    * One version's state as TF Serving reports it.

@@ -1,10 +1,15 @@
 package io.aebridge.serve.grpc;
 
+import inference.GRPCInferenceServiceGrpc;
 import io.grpc.InsecureServerCredentials;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -12,6 +17,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,15 +26,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tensorflow.serving.PredictionServiceGrpc;
 
 /**
  * The gRPC port: TF Serving's {@code PredictionService} and {@code ModelService}, KServe V2's
  * {@code GRPCInferenceService}, {@code grpc.health.v1.Health} and server reflection (grpcurl and
  * grpc_health_probe work without .proto files), on grpc-java with Netty.
  *
- * <p>Calls run on a fixed pool of {@link Settings#threads()} threads (a call waits there while the batching queue
- * merges it with others). {@link #close()} stops accepting, lets in-flight calls finish up to the drain timeout,
- * then cancels the rest. Thread-safe.
+ * <p>Threads: {@code Predict}, {@code ModelInfer}, health checks and liveness/readiness run on the transport's
+ * event-loop thread, which only decodes a request and hands it to the batching queue
+ * ({@link io.aebridge.serve.core.ServingCore#inferAsync}); the answer is encoded and sent from the thread that ran
+ * the model, so no thread waits for a batch and a call costs two thread hand-offs (transport → batch → transport)
+ * instead of four. Every other call (metadata, status, management, which may wait for a model load) runs on a
+ * fixed pool of {@link Settings#threads()} threads. {@link #close()} stops accepting, lets in-flight calls finish
+ * up to the drain timeout, then cancels the rest. Thread-safe.
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GrpcServer.class);
@@ -37,7 +49,7 @@ public final class GrpcServer implements AutoCloseable {
    * @param port the port; 0 picks a free one
    * @param maxMessageBytes the largest message a client may send (the server's body limit); more is
    *     RESOURCE_EXHAUSTED
-   * @param threads how many calls run at once
+   * @param threads how many calls other than inference and health checks run at once
    * @param drainTimeout how long {@link #close()} waits for in-flight calls
    */
   public record Settings(String host, int port, long maxMessageBytes, int threads, Duration drainTimeout) {
@@ -53,6 +65,14 @@ public final class GrpcServer implements AutoCloseable {
       }
     }
   }
+
+  /** Calls that never block: they run on the transport thread (see the class comment). */
+  private static final Set<String> ON_TRANSPORT = Set.of(
+      PredictionServiceGrpc.getPredictMethod().getFullMethodName(),
+      GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName(),
+      GRPCInferenceServiceGrpc.getServerLiveMethod().getFullMethodName(),
+      GRPCInferenceServiceGrpc.getServerReadyMethod().getFullMethodName(),
+      HealthGrpc.getCheckMethod().getFullMethodName());
 
   private final Server server;
   private final ExecutorService executor;
@@ -95,7 +115,13 @@ public final class GrpcServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.port()),
             tls == null ? InsecureServerCredentials.create() : tls)
-        .executor(executor)
+        .directExecutor()
+        .callExecutor(new ServerCallExecutorSupplier() {
+          @Override
+          public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {
+            return ON_TRANSPORT.contains(call.getMethodDescriptor().getFullMethodName()) ? null : executor;
+          }
+        })
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxMessageBytes()))
         .maxInboundMetadataSize(64 * 1024)
         .addService(ServerInterceptors.intercept(

@@ -6,6 +6,7 @@ import io.aebridge.load.SignatureInfo;
 import io.aebridge.load.TensorSpec;
 import io.aebridge.serve.core.InferenceRequest;
 import io.aebridge.serve.core.InferenceResponse;
+import io.aebridge.serve.core.InferenceStatistics;
 import io.aebridge.serve.core.ServedModel;
 import io.aebridge.serve.core.ServingCore;
 import io.aebridge.serve.core.ServingException;
@@ -13,14 +14,21 @@ import io.aebridge.serve.core.Texts;
 import io.aebridge.serve.core.VersionSelector;
 import io.grpc.stub.StreamObserver;
 import inference.GRPCInferenceServiceGrpc;
+import inference.GrpcPredictV2.InferBatchStatistics;
 import inference.GrpcPredictV2.InferParameter;
+import inference.GrpcPredictV2.InferStatistics;
 import inference.GrpcPredictV2.InferTensorContents;
+import inference.GrpcPredictV2.ModelConfigRequest;
+import inference.GrpcPredictV2.ModelConfigResponse;
 import inference.GrpcPredictV2.ModelInferRequest;
 import inference.GrpcPredictV2.ModelInferResponse;
 import inference.GrpcPredictV2.ModelMetadataRequest;
 import inference.GrpcPredictV2.ModelMetadataResponse;
 import inference.GrpcPredictV2.ModelReadyRequest;
 import inference.GrpcPredictV2.ModelReadyResponse;
+import inference.GrpcPredictV2.ModelStatistics;
+import inference.GrpcPredictV2.ModelStatisticsRequest;
+import inference.GrpcPredictV2.ModelStatisticsResponse;
 import inference.GrpcPredictV2.RepositoryModelLoadRequest;
 import inference.GrpcPredictV2.RepositoryModelLoadResponse;
 import inference.GrpcPredictV2.RepositoryModelUnloadRequest;
@@ -31,6 +39,13 @@ import inference.GrpcPredictV2.ServerMetadataRequest;
 import inference.GrpcPredictV2.ServerMetadataResponse;
 import inference.GrpcPredictV2.ServerReadyRequest;
 import inference.GrpcPredictV2.ServerReadyResponse;
+import inference.GrpcPredictV2.StatisticDuration;
+import inference.ModelConfigOuterClass.ModelConfig;
+import inference.ModelConfigOuterClass.ModelDynamicBatching;
+import inference.ModelConfigOuterClass.ModelInput;
+import inference.ModelConfigOuterClass.ModelOutput;
+import inference.ModelConfigOuterClass.ModelParameter;
+import inference.ModelConfigOuterClass.ModelVersionPolicy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -41,8 +56,9 @@ import org.tensorflow.proto.DataType;
 /**
  * The KServe V2 / Open Inference Protocol {@code inference.GRPCInferenceService}: liveness, readiness, metadata,
  * {@code ModelInfer} (typed {@code contents} or {@code raw_input_contents}; the answer is raw when the request was,
- * typed otherwise; the {@code signature_name} request parameter picks a signature as in REST) and repository
- * load/unload behind the management token.
+ * typed otherwise; the {@code signature_name} request parameter picks a signature as in REST), Triton's
+ * {@code ModelConfig} and {@code ModelStatistics} (its configuration and statistics extensions, as REST's
+ * {@code /config} and {@code /stats}) and repository load/unload behind the management token.
  */
 final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
   static final String SIGNATURE_PARAMETER = "signature_name";
@@ -69,7 +85,7 @@ final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInferenceS
   @Override
   public void serverMetadata(ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> out) {
     GrpcErrors.answer(out, () -> ServerMetadataResponse.newBuilder().setName("aebridge").setVersion(VERSION)
-        .addExtensions("model_repository").build());
+        .addExtensions("model_repository").addExtensions("model_configuration").addExtensions("statistics").build());
   }
 
   @Override
@@ -109,16 +125,18 @@ final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInferenceS
     });
   }
 
+  /** As {@link PredictionServiceImpl#predict}: queued on the calling thread, answered from the model's. */
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
-    GrpcErrors.answer(out, () -> {
+    GrpcErrors.answerLater(out, () -> {
       long deadline = host.core().deadline(CallContext.clientTimeout());
       boolean raw = request.getRawInputContentsCount() > 0;
       if (raw && request.getRawInputContentsCount() != request.getInputsCount()) {
         throw ServingException.invalid("raw_input_contents holds " + request.getRawInputContentsCount()
             + " entries for " + request.getInputsCount() + " inputs; send one per input, in input order");
       }
-      try (ServedModel m = acquire(request.getModelName(), request.getModelVersion())) {
+      ServedModel m = acquire(request.getModelName(), request.getModelVersion());
+      try {
         Map<String, HostTensor> inputs = new LinkedHashMap<>();
         for (int i = 0; i < request.getInputsCount(); i++) {
           ModelInferRequest.InferInputTensor in = request.getInputs(i);
@@ -131,26 +149,131 @@ final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInferenceS
         request.getOutputsList().forEach(o -> filter.add(o.getName()));
         InferParameter sigParam = request.getParametersMap().get(SIGNATURE_PARAMETER);
         String signature = sigParam == null ? "" : sigParam.getStringParam();
-        InferenceResponse r = host.core().infer(m, new InferenceRequest(m.name(),
-            new VersionSelector.Number(m.version()), signature, inputs, filter), deadline);
-        ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(r.model())
-            .setModelVersion(Long.toString(r.version())).setId(request.getId());
-        r.outputs().forEach((name, t) -> {
-          ModelInferResponse.InferOutputTensor.Builder o = ModelInferResponse.InferOutputTensor.newBuilder()
-              .setName(name).setDatatype(datatype(t.dtype()));
-          for (long d : t.shape()) {
-            o.addShape(d);
-          }
-          if (raw) {
-            b.addRawOutputContents(ByteString.copyFrom(t.toLittleEndian()));
-          } else {
-            o.setContents(contents(t));
-          }
-          b.addOutputs(o);
-        });
-        return b.build();
+        return host.core().inferAsync(m, new InferenceRequest(m.name(), new VersionSelector.Number(m.version()),
+            signature, inputs, filter), deadline)
+            .whenComplete((r, e) -> m.close())
+            .thenApply(r -> response(request, r, raw));
+      } catch (RuntimeException e) {
+        m.close();
+        throw e;
       }
     });
+  }
+
+  private static ModelInferResponse response(ModelInferRequest request, InferenceResponse r, boolean raw) {
+    ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(r.model())
+        .setModelVersion(Long.toString(r.version())).setId(request.getId());
+    r.outputs().forEach((name, t) -> {
+      ModelInferResponse.InferOutputTensor.Builder o = ModelInferResponse.InferOutputTensor.newBuilder()
+          .setName(name).setDatatype(datatype(t.dtype()));
+      for (long d : t.shape()) {
+        o.addShape(d);
+      }
+      if (raw) {
+        b.addRawOutputContents(ByteString.copyFrom(t.toLittleEndian()));
+      } else {
+        o.setContents(contents(t));
+      }
+      b.addOutputs(o);
+    });
+    return b.build();
+  }
+
+  /**
+   * Triton's model configuration extension, as REST's {@code /v2/models/{m}[/versions/{v}]/config}: platform,
+   * version policy, {@code max_batch_size}, the default signature's inputs and outputs as TYPE_* with dims (the batch
+   * dimension left out when every tensor has one), dynamic batching when the server batches the model, and the
+   * signature's name under {@code parameters}.
+   */
+  @Override
+  public void modelConfig(ModelConfigRequest request, StreamObserver<ModelConfigResponse> out) {
+    GrpcErrors.answer(out, () -> {
+      try (ServedModel m = acquire(request.getName(), request.getVersion())) {
+        SignatureInfo sig = ServingCore.signature(m, "");
+        boolean batched = sig.inputs().stream().allMatch(TensorSpec::batched)
+            && sig.outputs().stream().allMatch(TensorSpec::batched);
+        GrpcHost.ModelSettings settings = host.settings(m.name());
+        ModelVersionPolicy.Builder policy = ModelVersionPolicy.newBuilder();
+        switch (settings.versionPolicy()) {
+          case "LATEST" -> policy.setLatest(ModelVersionPolicy.Latest.newBuilder()
+              .setNumVersions(settings.latestCount()));
+          case "ALL" -> policy.setAll(ModelVersionPolicy.All.getDefaultInstance());
+          case "SPECIFIC" -> policy.setSpecific(ModelVersionPolicy.Specific.newBuilder()
+              .addAllVersions(settings.specificVersions()));
+          default -> throw new IllegalStateException("Unknown version policy " + settings.versionPolicy());
+        }
+        ModelConfig.Builder c = ModelConfig.newBuilder().setName(m.name()).setPlatform("tensorflow_savedmodel")
+            .setBackend("tensorflow").setVersionPolicy(policy)
+            .setMaxBatchSize(batched ? host.core().maxBatch() : 0)
+            .putParameters(SIGNATURE_PARAMETER, ModelParameter.newBuilder().setStringValue(sig.key()).build());
+        for (TensorSpec t : sig.inputs()) {
+          c.addInput(ModelInput.newBuilder().setName(t.key()).setDataType(configType(t))
+              .addAllDims(dims(t, batched)));
+        }
+        for (TensorSpec t : sig.outputs()) {
+          c.addOutput(ModelOutput.newBuilder().setName(t.key()).setDataType(configType(t))
+              .addAllDims(dims(t, batched)));
+        }
+        if (batched && settings.batching()) {
+          c.setDynamicBatching(ModelDynamicBatching.newBuilder().addPreferredBatchSize(settings.preferredBatchSize())
+              .setMaxQueueDelayMicroseconds(settings.maxDelayMicros()));
+        }
+        return ModelConfigResponse.newBuilder().setConfig(c).build();
+      }
+    });
+  }
+
+  /**
+   * Triton's statistics extension, from the core's figures of every protocol (the ones REST's
+   * {@code /v2/models/{m}/stats} shows): the named version, or every available version when none is named.
+   * compute_input, compute_output and the cache figures are not measured apart and stay 0.
+   */
+  @Override
+  public void modelStatistics(ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> out) {
+    GrpcErrors.answer(out, () -> {
+      List<Long> versions;
+      try (ServedModel m = acquire(request.getName(), request.getVersion())) {
+        versions = request.getVersion().isEmpty() ? host.status(m.name()).stream()
+            .filter(s -> s.state().equals("AVAILABLE")).map(GrpcHost.VersionState::version).sorted().toList()
+            : List.of(m.version());
+      }
+      ModelStatisticsResponse.Builder b = ModelStatisticsResponse.newBuilder();
+      for (long v : versions) {
+        InferenceStatistics.Snapshot x = host.core().statistics().snapshot(request.getName(), v);
+        ModelStatistics.Builder s = ModelStatistics.newBuilder().setName(x.model())
+            .setVersion(Long.toString(x.version())).setLastInference(x.lastInferenceMillis())
+            .setInferenceCount(x.inferenceCount()).setExecutionCount(x.executionCount())
+            .setInferenceStats(InferStatistics.newBuilder().setSuccess(duration(x.success()))
+                .setFail(duration(x.fail())).setQueue(duration(x.queue())).setComputeInfer(duration(x.computeInfer())));
+        for (InferenceStatistics.BatchStat batch : x.batches()) {
+          s.addBatchStats(InferBatchStatistics.newBuilder().setBatchSize(batch.batchSize())
+              .setComputeInfer(duration(batch.computeInfer())));
+        }
+        b.addModelStats(s);
+      }
+      return b.build();
+    });
+  }
+
+  private static StatisticDuration duration(InferenceStatistics.Timing t) {
+    return StatisticDuration.newBuilder().setCount(t.count()).setNs(t.ns()).build();
+  }
+
+  private static inference.ModelConfigOuterClass.DataType configType(TensorSpec t) {
+    return inference.ModelConfigOuterClass.DataType.valueOf("TYPE_"
+        + HostTensor.v2Datatype(t.dtype()).replace("BYTES", "STRING"));
+  }
+
+  /** The tensor's dims, without the batch dimension when the model is batched; none when the rank is unknown. */
+  private static List<Long> dims(TensorSpec t, boolean batched) {
+    List<Long> dims = new ArrayList<>();
+    if (t.rankKnown()) {
+      long[] shape = t.shape();
+      for (int i = batched ? 1 : 0; i < shape.length; i++) {
+        dims.add(shape[i]);
+      }
+    }
+    return dims;
   }
 
   @Override

@@ -44,21 +44,32 @@ final class PredictionServiceImpl extends PredictionServiceGrpc.PredictionServic
     this.codec = codec;
   }
 
+  /**
+   * Decodes and queues the request on the calling (transport) thread and answers from the thread that ran the
+   * model: no thread waits for the batch (see {@link GrpcServer}).
+   */
   @Override
   public void predict(PredictRequest request, StreamObserver<PredictResponse> out) {
-    GrpcErrors.answer(out, () -> {
+    GrpcErrors.answerLater(out, () -> {
       long deadline = host.core().deadline(CallContext.clientTimeout());
       ModelSpec spec = request.getModelSpec();
-      try (ServedModel model = acquire(spec)) {
+      ServedModel model = acquire(spec);
+      try {
         Map<String, HostTensor> inputs = new LinkedHashMap<>();
         request.getInputsMap().forEach((name, t) -> inputs.put(name, codec.decode(name, t)));
-        InferenceResponse r = host.core().infer(model, new InferenceRequest(model.name(),
+        return host.core().inferAsync(model, new InferenceRequest(model.name(),
             new VersionSelector.Number(model.version()), spec.getSignatureName(), inputs,
-            request.getOutputFilterList()), deadline);
-        PredictResponse.Builder b = PredictResponse.newBuilder().setModelSpec(answered(r.model(), r.version(),
-            r.signature()));
-        r.outputs().forEach((name, t) -> b.putOutputs(name, TensorCodec.encode(t)));
-        return b.build();
+            request.getOutputFilterList()), deadline)
+            .whenComplete((r, e) -> model.close())
+            .thenApply(r -> {
+              PredictResponse.Builder b = PredictResponse.newBuilder().setModelSpec(answered(r.model(),
+                  r.version(), r.signature()));
+              r.outputs().forEach((name, t) -> b.putOutputs(name, TensorCodec.encode(t)));
+              return b.build();
+            });
+      } catch (RuntimeException e) {
+        model.close();
+        throw e;
       }
     });
   }

@@ -1,6 +1,8 @@
 package io.aebridge.serve.grpc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
 import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -11,7 +13,6 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,17 +26,17 @@ import java.util.List;
  * The service keeps its schema descriptors, so reflection still describes it.
  */
 final class StrictParsing {
-  private static final MethodDescriptor.Marshaller<InputStream> BYTES = new MethodDescriptor.Marshaller<>() {
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
     @Override
-    public InputStream stream(InputStream value) {
-      return value;
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
     }
 
     @Override
-    public InputStream parse(InputStream stream) {
+    public byte[] parse(InputStream stream) {
       // The transport's stream is only valid during this call; the message is parsed later, so copy it.
       try {
-        return new ByteArrayInputStream(stream.readAllBytes());
+        return stream.readAllBytes();
       } catch (IOException e) {
         throw Status.INTERNAL.withDescription("Could not read the request").withCause(e).asRuntimeException();
       }
@@ -59,23 +60,24 @@ final class StrictParsing {
     return b.build();
   }
 
-  private static <Q, R> ServerMethodDefinition<InputStream, R> strict(ServerMethodDefinition<Q, R> m) {
+  private static <Q, R> ServerMethodDefinition<byte[], R> strict(ServerMethodDefinition<Q, R> m) {
     MethodDescriptor<Q, R> md = m.getMethodDescriptor();
     ServerCallHandler<Q, R> handler = m.getServerCallHandler();
-    ServerCallHandler<InputStream, R> parsing = (call, headers) -> {
+    // Parsed from the array (protobuf's array decoder), not through an InputStream (its slower stream decoder).
+    @SuppressWarnings("unchecked")
+    Parser<Q> parser = (Parser<Q>) ((Message) ((MethodDescriptor.PrototypeMarshaller<Q>) md.getRequestMarshaller())
+        .getMessagePrototype()).getParserForType();
+    ServerCallHandler<byte[], R> parsing = (call, headers) -> {
       ServerCall.Listener<Q> inner = handler.startCall(new Typed<>(call, md), headers);
       return new ServerCall.Listener<>() {
         private boolean refused;
 
         @Override
-        public void onMessage(InputStream message) {
+        public void onMessage(byte[] message) {
           Q request;
           try {
-            request = md.parseRequest(message);
-          } catch (StatusRuntimeException e) {
-            if (!(e.getStatus().getCause() instanceof InvalidProtocolBufferException bad)) {
-              throw e;
-            }
+            request = parser.parseFrom(message);
+          } catch (InvalidProtocolBufferException bad) {
             refused = true;
             call.close(Status.INVALID_ARGUMENT.withDescription("The request is not a valid "
                 + md.getFullMethodName() + " message: " + bad.getMessage()), new Metadata());
@@ -114,10 +116,10 @@ final class StrictParsing {
 
   /** The byte-level call as the typed handler sees it. */
   private static final class Typed<Q, R> extends ServerCall<Q, R> {
-    private final ServerCall<InputStream, R> call;
+    private final ServerCall<byte[], R> call;
     private final MethodDescriptor<Q, R> method;
 
-    Typed(ServerCall<InputStream, R> call, MethodDescriptor<Q, R> method) {
+    Typed(ServerCall<byte[], R> call, MethodDescriptor<Q, R> method) {
       this.call = call;
       this.method = method;
     }

@@ -5,7 +5,6 @@ import io.aebridge.load.HostTensor;
 import io.aebridge.serve.core.ServingException;
 import io.aebridge.serve.core.Texts;
 import java.util.Arrays;
-import java.util.List;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
@@ -60,25 +59,36 @@ final class TensorCodec {
       throw ServingException.invalid(what + ": " + field + " holds " + given + " values; shape "
           + Arrays.toString(shape) + " holds " + n);
     }
+    // TensorFlow's rule (Tensor::FromProto): the given values, then the last one repeated; zeros when none is
+    // given. Primitive getters: the List views box every value.
+    int last = given - 1;
     return switch (dtype) {
       case DT_FLOAT -> {
         float[] v = new float[n];
-        fill(p.getFloatValList(), v.length, (i, x) -> v[i] = x);
+        for (int i = 0; given > 0 && i < n; i++) {
+          v[i] = p.getFloatVal(Math.min(i, last));
+        }
         yield HostTensor.ofFloats(shape, v);
       }
       case DT_DOUBLE -> {
         double[] v = new double[n];
-        fill(p.getDoubleValList(), v.length, (i, x) -> v[i] = x);
+        for (int i = 0; given > 0 && i < n; i++) {
+          v[i] = p.getDoubleVal(Math.min(i, last));
+        }
         yield HostTensor.ofDoubles(shape, v);
       }
       case DT_INT32 -> {
         int[] v = new int[n];
-        fill(p.getIntValList(), v.length, (i, x) -> v[i] = x);
+        for (int i = 0; given > 0 && i < n; i++) {
+          v[i] = p.getIntVal(Math.min(i, last));
+        }
         yield HostTensor.ofInts(shape, v);
       }
       default -> {
         long[] v = new long[n];
-        fill(p.getInt64ValList(), v.length, (i, x) -> v[i] = x);
+        for (int i = 0; given > 0 && i < n; i++) {
+          v[i] = p.getInt64Val(Math.min(i, last));
+        }
         yield HostTensor.ofLongs(shape, v);
       }
     };
@@ -180,20 +190,5 @@ final class TensorCodec {
         + p.getHalfValCount() + p.getStringValCount() + p.getBoolValCount() + p.getUint32ValCount()
         + p.getUint64ValCount() + p.getScomplexValCount() + p.getDcomplexValCount()
         + p.getResourceHandleValCount() + p.getVariantValCount();
-  }
-
-  private interface Setter<T> {
-    void set(int i, T value);
-  }
-
-  /** TensorFlow's rule: the given values, then the last one repeated; zeros when none is given. */
-  private static <T> void fill(List<T> values, int n, Setter<T> out) {
-    if (values.isEmpty()) {
-      return;
-    }
-    int given = values.size();
-    for (int i = 0; i < n; i++) {
-      out.set(i, values.get(Math.min(i, given - 1)));
-    }
   }
 }

@@ -8,6 +8,7 @@ import io.aebridge.serve.core.ServedModel;
 import io.aebridge.serve.core.VersionSelector;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Plugs this server's {@link ModelRepository} (versions, labels, hot swap) and {@link Inference} (the batching
@@ -41,6 +42,12 @@ public final class CoreBackend implements ModelBackend {
   public Map<String, HostTensor> run(ServedModel model, SignatureInfo signature, Map<String, HostTensor> inputs,
       long deadlineNanos) {
     return inference.run(handle(model), signature, inputs, deadlineNanos, statistics);
+  }
+
+  @Override
+  public CompletableFuture<Map<String, HostTensor>> submit(ServedModel model, SignatureInfo signature,
+      Map<String, HostTensor> inputs, long deadlineNanos) {
+    return inference.submit(handle(model), signature, inputs, deadlineNanos, statistics);
   }
 
   /** The repository's handle behind {@code model}, for what only this server knows (the model card's image size). */

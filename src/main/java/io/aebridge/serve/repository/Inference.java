@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -110,6 +111,69 @@ public final class Inference implements AutoCloseable {
       }
       throw new IllegalStateException(cause);
     }
+  }
+
+  /**
+   * As {@link #run}, answered through the returned future instead of by blocking the caller: a batched request
+   * completes on the batch thread that ran it, an unbatched one runs on the batch executor; the model never runs on
+   * the calling thread (a gRPC transport thread must not wait). Past {@code deadlineNanos} the future fails
+   * DEADLINE_EXCEEDED and a still-queued request is dropped from its batch.
+   */
+  CompletableFuture<Map<String, HostTensor>> submit(ModelHandle model, SignatureInfo sig,
+      Map<String, HostTensor> inputs, long deadlineNanos, InferenceStatistics stats) {
+    ServerConfig.Batching batching = config.batchingOf(model.name());
+    int rows = batchRows(sig, inputs);
+    long wait = deadlineNanos - System.nanoTime();
+    if (wait <= 0) {
+      return CompletableFuture.failedFuture(deadline(model));
+    }
+    if (!batching.enabled() || rows < 1 || rows > batching.maxBatchSize() || closed.get()) {
+      CompletableFuture<Map<String, HostTensor>> answer = new CompletableFuture<>();
+      ModelHandle handle = model.retain();
+      try {
+        executor.execute(() -> {
+          try (handle) {
+            if (System.nanoTime() > deadlineNanos) {
+              answer.completeExceptionally(deadline(model));
+              return;
+            }
+            long start = System.nanoTime();
+            Map<String, HostTensor> out = handle.run(sig.key(), inputs);
+            stats.execution(model.name(), model.version(), Math.max(rows, 1), System.nanoTime() - start);
+            answer.complete(out);
+          } catch (RuntimeException e) {
+            answer.completeExceptionally(e);
+          }
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        handle.close();
+        return CompletableFuture.failedFuture(new ServingException(ErrorCode.UNAVAILABLE,
+            "The server is stopping"));
+      }
+      return answer;
+    }
+    BatchQueue queue = model.servable().batchQueue(sig.key(),
+        () -> new BatchQueue(model.name(), sig.key(), batching));
+    Pending p = new Pending(model.retain(), sig, inputs, rows, deadlineNanos, stats);
+    try {
+      queue.submit(p);
+    } catch (RuntimeException e) {
+      p.handle.close();
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<Map<String, HostTensor>> answer = new CompletableFuture<>();
+    p.result.orTimeout(wait, TimeUnit.NANOSECONDS).whenComplete((out, error) -> {
+      if (error == null) {
+        answer.complete(out);
+      } else if (error instanceof TimeoutException) {
+        p.cancelled.set(true);
+        answer.completeExceptionally(deadline(model));
+      } else {
+        answer.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+            ? error.getCause() : error);
+      }
+    });
+    return answer;
   }
 
   private ServingException deadline(ModelHandle model) {

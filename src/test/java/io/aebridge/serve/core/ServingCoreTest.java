@@ -3,6 +3,7 @@ package io.aebridge.serve.core;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
@@ -200,6 +203,32 @@ class ServingCoreTest {
     long clientFirst = core.deadline(Duration.ofMillis(10));
     assertTrue(clientFirst - System.nanoTime() <= Duration.ofMillis(10).toNanos());
     assertTrue(core.deadline(Duration.ofHours(1)) - System.nanoTime() <= Duration.ofSeconds(5).toNanos());
+    assertEquals(0, backend.open.get());
+  }
+
+  @Test
+  void inferAsyncAnswersAndCountsAsInferDoes() throws Exception {
+    Map<String, HostTensor> in = Map.of("x", HostTensor.ofFloats(new long[] {1, 2}, new float[] {1, 2}));
+    InferenceRequest request = new InferenceRequest("m", VersionSelector.LATEST, "", in, List.of("y"));
+    InferenceResponse sync = core.infer(request, core.deadline());
+    try (ServedModel m = core.acquire("m", VersionSelector.LATEST)) {
+      InferenceResponse async = core.inferAsync(m, request, core.deadline()).get(10, TimeUnit.SECONDS);
+      assertEquals(sync.version(), async.version());
+      assertEquals(List.of("y"), List.copyOf(async.outputs().keySet()));
+      assertArrayEquals(sync.outputs().get("y").floats(), async.outputs().get("y").floats());
+      // Refused before queueing: thrown at once; refused by TensorFlow: the future fails with the same code.
+      assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(ServingException.class,
+          () -> core.inferAsync(m, InferenceRequest.of("m", null, "", x(5)), core.deadline())).code());
+      ExecutionException failed = assertThrows(ExecutionException.class,
+          () -> core.inferAsync(m, InferenceRequest.of("m", null, "", x(3)), core.deadline()).get(10,
+              TimeUnit.SECONDS));
+      ServingException tf = assertInstanceOf(ServingException.class, failed.getCause());
+      assertEquals(ErrorCode.INVALID_ARGUMENT, tf.code());
+      assertEquals("TensorFlow rejected the input: Incompatible shapes", tf.getMessage());
+    }
+    InferenceStatistics.Snapshot v2 = stats.snapshot("m", 2);
+    assertEquals(2, v2.success().count(), "infer and inferAsync each counted once");
+    assertEquals(2, v2.fail().count());
     assertEquals(0, backend.open.get());
   }
 
