@@ -259,14 +259,15 @@ def part_matmul(cfg: dict, results: dict, threads: int | None) -> None:
     results["matmul"] = part
 
 
-def part_train(cfg: dict, results: dict, work: Path, models_dir: Path, threads: int | None) -> None:
+def part_train(cfg: dict, results: dict, work: Path, models_dir: Path, threads: int | None,
+               models: tuple = MODELS) -> None:
     log("\n== train: Java trainer vs Keras fit(), same model/data/batch/epochs/threads")
     part = {"runs": {}, "load_before": loadavg()}
     env = threads_env(threads)
     part["threads"] = (f"intra-op = inter-op = {threads} (TF_NUM_INTRAOP_THREADS/TF_NUM_INTEROP_THREADS)"
                        if threads else f"TensorFlow defaults: intra-op and inter-op pools of all {os.cpu_count()} "
                                        f"cores")
-    for i, model in enumerate(MODELS):
+    for i, model in enumerate(models):
         epochs = cfg["epochs"][model]
         limit = cfg["limit"][model]
         common = ["--model", model, "--epochs", str(epochs)]
@@ -1148,6 +1149,8 @@ def main() -> int:
     p.add_argument("--out", type=Path, help="results file stem (default: quick -> bench/results/tmp/quick-<time>, "
                                             "full -> bench/results/full-<date>)")
     p.add_argument("--threads", type=int, help="pin intra- and inter-op threads of both trainers (default: TF's)")
+    p.add_argument("--models", type=lambda s: tuple(s.split(",")), default=MODELS,
+                   help="training models, comma-separated (default: dense,deep,conv; the serving parts need all three)")
     p.add_argument("--server-cmd", help="start our server with this shell command instead of ./aebridge serve "
                                         "({models}, {port}, {model} are filled in); for testing the harness")
     p.add_argument("--serve-arg", action="append", default=[], help="extra argument to `aebridge serve` (repeat)")
@@ -1195,7 +1198,7 @@ def main() -> int:
     failures = []
     try:
         for name, fn in (("matmul", lambda: part_matmul(cfg, results, args.threads)),
-                         ("train", lambda: part_train(cfg, results, work, models_dir, args.threads)),
+                         ("train", lambda: part_train(cfg, results, work, models_dir, args.threads, args.models)),
                          ("coldstart", lambda: part_coldstart(args, cfg, results, work, models_dir)),
                          ("serve", lambda: part_serve(args, cfg, results, work, models_dir)),
                          ("grpc", lambda: part_grpc(args, cfg, results, work, models_dir))):

@@ -151,7 +151,7 @@ public record AutoencoderGraph(
       // The activation after the pooling: every activation here is non-decreasing, so max-pooling commutes with it
       // (same values; the gradient reaches the same window maximum, scaled by the same slope), and it then runs
       // on pool² times fewer values. Profiled on the tutorial's conv model, Relu and ReluGrad on the full-size
-      // maps took ~16% of a training step.
+      // maps took 12–17% of a training step (bench/results/profile-2026-12-02-before.txt).
       h = nonDecreasing(activation)
           ? Layers.activate(tf, Layers.maxPool(tf, layer.preActivation(tf, h), conv.poolSize()), activation)
           : Layers.maxPool(tf, layer.apply(tf, h), conv.poolSize());
