@@ -16,7 +16,8 @@ from a callback (on_epoch_begin -> on_epoch_end); the steady rate is the mean ov
 
 TensorFlow's threading defaults apply (all cores for intra- and inter-op work, like the Java session); bench.py
 pins both sides with TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS when asked (--threads). Keras 3's `jit_compile="auto"` resolves to False on a CPU-only
-machine (no XLA), which the output records.
+machine (no XLA), which the output records; --jit-compile asks for XLA (bench.py adds that run wherever the Java
+trainer compiles with XLA, so both sides are also compared with the same compiler).
 
     .venv/bin/python bench/keras_train.py --model dense --epochs 10
 """
@@ -99,6 +100,8 @@ def main() -> int:
     p.add_argument("--limit", type=int, help="train on the first N training digits only")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--conv-variant", choices=["matched", "tutorial"], default="matched")
+    p.add_argument("--jit-compile", action="store_true",
+                   help="compile the train step with XLA (Keras's jit_compile=True; its 'auto' means no XLA on CPU)")
     args = p.parse_args()
 
     keras.utils.set_random_seed(args.seed)
@@ -113,7 +116,8 @@ def main() -> int:
     batch = args.batch or DEFAULT_BATCH[args.model]
 
     model = build(args.model, args.conv_variant)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001, epsilon=1e-7), loss="binary_crossentropy")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001, epsilon=1e-7), loss="binary_crossentropy",
+                  jit_compile=True if args.jit_compile else "auto")
     timer = EpochTimer()
     t0 = time.perf_counter()
     model.fit(x_train, x_train, epochs=args.epochs, batch_size=batch, shuffle=True, verbose=0, callbacks=[timer])

@@ -62,7 +62,8 @@ import picocli.CommandLine.Spec;
  * <p>{@code train} trains one of the benchmark models ({@link BenchModels}) with the project's {@link Trainer} on
  * the project's MNIST split, without per-epoch validation (the epoch times never include it, and Keras's side runs
  * none either), then evaluates the held-out loss once. TensorFlow's session defaults apply: all cores for intra-
- * and inter-op work, as in Keras.
+ * and inter-op work, as in Keras. The trainer decides on XLA itself (long dense runs, {@link Trainer#usesXla}); the
+ * JSON says whether it did ({@code "xla"}).
  */
 @Command(name = "aebridge-bench", mixinStandardHelpOptions = true,
     subcommands = {BenchMain.Train.class, BenchMain.Matmul.class, BenchMain.Predict.class, BenchMain.Json.class,
@@ -115,7 +116,9 @@ public final class BenchMain {
       AutoencoderSpec spec = BenchModels.spec(model, epochs, batch, seed);
       long started = System.nanoTime();
       Map<String, Object> out = new LinkedHashMap<>();
-      try (TrainedModel trained = new Trainer().train(spec, TrainingData.autoencoding(train, null),
+      Trainer trainer = new Trainer();
+      boolean xla = trainer.usesXla(spec, train.count());
+      try (TrainedModel trained = trainer.train(spec, TrainingData.autoencoding(train, null),
           ProgressListener.NONE)) {
         double trainWall = (System.nanoTime() - started) / 1e9;
         double[] heldOut = trained.evaluate(mnist.test(), mnist.test(), 1000);
@@ -137,6 +140,7 @@ public final class BenchMain {
         out.put("epochs", epochs);
         out.put("batch", spec.training().batchSize());
         out.put("threads", threadsNote());
+        out.put("xla", xla);
         out.put("epoch_seconds", seconds);
         out.put("epoch_samples_per_s", rates);
         out.put("epoch_train_loss", losses);

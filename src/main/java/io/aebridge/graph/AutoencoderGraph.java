@@ -25,7 +25,8 @@ import org.tensorflow.types.TFloat32;
  * {@code [N, h, w, codeSize]}; {@code reconstruction} and {@code logits} have the input's shape. The ops belong to
  * the graph of the {@link Ops} given to {@link #build}; this object owns no native handle.
  *
- * @param input fed samples, op {@value Endpoints#INPUT_OP}
+ * @param input the samples, op {@value Endpoints#INPUT_OP}: a placeholder, or in the trainer's graph a placeholder
+ *     with a default (the batch gathered in the graph), which a feed overrides
  * @param codePreActivation the dense code layer before its activation (for the closed-form contractive penalty);
  *     the code itself for the convolutional kind
  * @param code the code, op {@value Endpoints#CODE_OP}
@@ -39,7 +40,7 @@ import org.tensorflow.types.TFloat32;
  * @param codeShape the code's static shape with a dynamic batch dimension
  */
 public record AutoencoderGraph(
-    Placeholder<TFloat32> input,
+    Operand<TFloat32> input,
     Operand<TFloat32> codePreActivation,
     Operand<TFloat32> code,
     Operand<TFloat32> logits,
@@ -75,10 +76,23 @@ public record AutoencoderGraph(
    * @param params where the variables come from: fresh for training, assignable for export
    */
   public static AutoencoderGraph build(Ops tf, AutoencoderSpec spec, ParameterFactory params) {
+    return build(tf, spec, params, null);
+  }
+
+  /**
+   * Adds the forward ops of {@code spec} with an input that reads {@code defaultInput} unless a batch is fed: the
+   * trainer gathers its batches inside the graph from the training set, so a step feeds a few indices instead of
+   * a batch of samples, while evaluation still feeds {@link #input()}.
+   *
+   * @param defaultInput {@code [N, …]} samples shaped like the input, or {@code null} for a plain placeholder
+   */
+  public static AutoencoderGraph build(Ops tf, AutoencoderSpec spec, ParameterFactory params,
+      Operand<TFloat32> defaultInput) {
     Shape inputShape = inputShapeOf(spec);
     Shape codeShape = codeShapeOf(spec);
-    Placeholder<TFloat32> input =
-        tf.withName(Endpoints.INPUT_OP).placeholder(TFloat32.class, Placeholder.shape(inputShape));
+    Operand<TFloat32> input = defaultInput == null
+        ? tf.withName(Endpoints.INPUT_OP).placeholder(TFloat32.class, Placeholder.shape(inputShape))
+        : tf.withName(Endpoints.INPUT_OP).placeholderWithDefault(defaultInput, inputShape);
     Placeholder<TFloat32> codeInput =
         tf.withName(Endpoints.CODE_INPUT_OP).placeholder(TFloat32.class, Placeholder.shape(codeShape));
     return spec.kind() == ModelKind.CONVOLUTIONAL
@@ -87,7 +101,7 @@ public record AutoencoderGraph(
   }
 
   private static AutoencoderGraph buildDense(Ops tf, AutoencoderSpec spec, ParameterFactory params,
-      Placeholder<TFloat32> input, Placeholder<TFloat32> codeInput, Shape inputShape, Shape codeShape) {
+      Operand<TFloat32> input, Placeholder<TFloat32> codeInput, Shape inputShape, Shape codeShape) {
     Operand<TFloat32> h = input;
     long width = spec.inputSize();
     for (int i = 0; i < spec.encoderLayers().size(); i++) {
@@ -124,7 +138,7 @@ public record AutoencoderGraph(
   }
 
   private static AutoencoderGraph buildConvolutional(Ops tf, AutoencoderSpec spec, ParameterFactory params,
-      Placeholder<TFloat32> input, Placeholder<TFloat32> codeInput, Shape inputShape, Shape codeShape) {
+      Operand<TFloat32> input, Placeholder<TFloat32> codeInput, Shape inputShape, Shape codeShape) {
     ConvSpec conv = spec.conv();
     List<Integer> filters = conv.filters();
     int stages = filters.size();
@@ -133,9 +147,16 @@ public record AutoencoderGraph(
     long channels = spec.channels();
     for (int i = 0; i < stages; i++) {
       boolean last = i == stages - 1;
+      Activation activation = last ? spec.codeActivation() : spec.activation();
       Layers.Conv layer = Layers.Conv.create(tf, params, "encoder_conv" + i, conv.kernelSize(), channels,
-          filters.get(i), last ? spec.codeActivation() : spec.activation());
-      h = Layers.maxPool(tf, layer.apply(tf, h), conv.poolSize());
+          filters.get(i), activation);
+      // The activation after the pooling: every activation here is non-decreasing, so max-pooling commutes with it
+      // (same values; the gradient reaches the same window maximum, scaled by the same slope), and it then runs
+      // on pool² times fewer values. Profiled on the tutorial's conv model, Relu and ReluGrad on the full-size
+      // maps took 12–17% of a training step (bench/results/profile-2026-12-02-before.txt).
+      h = nonDecreasing(activation)
+          ? Layers.activate(tf, Layers.maxPool(tf, layer.preActivation(tf, h), conv.poolSize()), activation)
+          : Layers.maxPool(tf, layer.apply(tf, h), conv.poolSize());
       channels = filters.get(i);
     }
     // The code is the last pooled map. No penalty needs a separate pre-activation for this kind (the contractive
@@ -160,7 +181,24 @@ public record AutoencoderGraph(
       if (conv.decoder() == DecoderMode.UPSAMPLE) {
         Layers.Conv layer =
             Layers.Conv.create(tf, params, scope, conv.kernelSize(), channels, filters.get(i), spec.activation());
-        decoderStages.add(z -> Layers.upsample(tf, layer.apply(tf, z), outH, outW));
+        int pool = conv.poolSize();
+        int top = (outH - spec.height()) / 2;
+        int left = (outW - spec.width()) / 2;
+        if (i == 0 && (outH != spec.height() || outW != spec.width()) && top % pool == 0 && left % pool == 0
+            && spec.height() % pool == 0 && spec.width() % pool == 0) {
+          // The centre crop after the last upsampling keeps whole pool×pool blocks, so it equals cropping the
+          // smaller map before upsampling it (nearest neighbour): same values and gradients, but the upsampling
+          // and the crop's gradient (a Pad) touch pool² times fewer values. The tutorial model: 16×16 → 14×14 →
+          // 28×28 instead of 16×16 → 32×32 → 28×28.
+          decoderStages.add(z -> Layers.upsample(tf, Layers.crop(tf, layer.apply(tf, z), top / pool, left / pool,
+              spec.height() / pool, spec.width() / pool), spec.height(), spec.width()));
+          outH = spec.height();
+          outW = spec.width();
+        } else {
+          int upH = outH;
+          int upW = outW;
+          decoderStages.add(z -> Layers.upsample(tf, layer.apply(tf, z), upH, upW));
+        }
       } else {
         Layers.ConvTranspose layer = Layers.ConvTranspose.create(tf, params, scope, conv.kernelSize(),
             conv.poolSize(), channels, filters.get(i), outH, outW, spec.activation());
@@ -206,7 +244,17 @@ public record AutoencoderGraph(
     return tf.math.log(tf.math.div(clipped, tf.math.sub(tf.constant(1f), clipped)));
   }
 
-  private static AutoencoderGraph finish(Ops tf, AutoencoderSpec spec, Placeholder<TFloat32> input,
+  /**
+   * Whether {@code activation} never decreases, so that max-pooling and it commute. Exhaustive on purpose: a new
+   * activation must be placed here (a non-monotonic one, e.g. GELU or swish, is false).
+   */
+  static boolean nonDecreasing(Activation activation) {
+    return switch (activation) {
+      case RELU, SIGMOID, TANH, ELU, LEAKY_RELU, LINEAR -> true;
+    };
+  }
+
+  private static AutoencoderGraph finish(Ops tf, AutoencoderSpec spec, Operand<TFloat32> input,
       Operand<TFloat32> pre, Operand<TFloat32> code, UnaryOperator<Operand<TFloat32>> decodeLogits,
       Optional<Operand<TFloat32>> residualBase, Placeholder<TFloat32> codeInput,
       Optional<Variable<TFloat32>> codeKernel, Shape inputShape, Shape codeShape) {

@@ -45,9 +45,12 @@ final class Layers {
           params.create(tf, scope + "_bias", Shape.of(out), Role.BIAS, in, out), activation);
     }
 
+    Operand<TFloat32> preActivation(Ops tf, Operand<TFloat32> x) {
+      return tf.nn.biasAdd(tf.nn.conv2d(x, kernel, List.of(1L, 1L, 1L, 1L), "SAME"), bias);
+    }
+
     Operand<TFloat32> apply(Ops tf, Operand<TFloat32> x) {
-      var conv = tf.nn.conv2d(x, kernel, List.of(1L, 1L, 1L, 1L), "SAME");
-      return activate(tf, tf.nn.biasAdd(conv, bias), activation);
+      return activate(tf, preActivation(tf, x), activation);
     }
   }
 
@@ -102,8 +105,11 @@ final class Layers {
    */
   static Operand<TFloat32> centreCrop(Ops tf, Operand<TFloat32> x, int fromHeight, int fromWidth, int height,
       int width) {
-    int top = (fromHeight - height) / 2;
-    int left = (fromWidth - width) / 2;
+    return crop(tf, x, (fromHeight - height) / 2, (fromWidth - width) / 2, height, width);
+  }
+
+  /** Keeps the {@code height × width} window of an NHWC map whose top left corner is at {@code (top, left)}. */
+  static Operand<TFloat32> crop(Ops tf, Operand<TFloat32> x, int top, int left, int height, int width) {
     return tf.slice(x, tf.constant(new int[] {0, top, left, 0}), tf.constant(new int[] {-1, height, width, -1}));
   }
 

@@ -14,13 +14,14 @@ import org.tensorflow.types.TFloat32;
  * The training objective of an autoencoder: reconstruction loss against a fed target plus the spec's penalties.
  * All terms are scalars averaged over the batch, so their size does not depend on the batch size.
  *
- * @param target fed targets, shaped like the input (the clean input for denoising, another file for paired data)
+ * @param target targets, shaped like the input (the clean input for denoising, another file for paired data): a
+ *     placeholder, or in the trainer's graph a placeholder with a default (the batch gathered in the graph)
  * @param reconstructionLoss mean BCE (from logits) or MSE per value
  * @param penalty the sum of the sparsity / contractive terms (a zero constant when none)
  * @param total reconstruction loss + penalty: what the optimizer minimises
  */
 public record Objective(
-    Placeholder<TFloat32> target, Operand<TFloat32> reconstructionLoss, Operand<TFloat32> penalty,
+    Operand<TFloat32> target, Operand<TFloat32> reconstructionLoss, Operand<TFloat32> penalty,
     Operand<TFloat32> total) {
 
   /** Keeps logs of the KL term finite when a unit's mean activation reaches 0 or 1. */
@@ -32,11 +33,23 @@ public record Objective(
    * @param loss the resolved loss ({@link LossKind#MSE} or {@link LossKind#BCE}, not auto)
    */
   public static Objective build(Ops tf, AutoencoderGraph model, AutoencoderSpec spec, LossKind loss) {
+    return build(tf, model, spec, loss, null);
+  }
+
+  /**
+   * The objective with a target that reads {@code defaultTarget} unless targets are fed (the trainer's batch
+   * gathered in the graph; see {@link AutoencoderGraph#build(Ops, AutoencoderSpec, ParameterFactory, Operand)}).
+   *
+   * @param defaultTarget targets shaped like the input, or {@code null} for a plain placeholder
+   */
+  public static Objective build(Ops tf, AutoencoderGraph model, AutoencoderSpec spec, LossKind loss,
+      Operand<TFloat32> defaultTarget) {
     if (loss == LossKind.AUTO) {
       throw new IllegalArgumentException("Resolve loss 'auto' against the data before building the objective");
     }
-    Placeholder<TFloat32> target =
-        tf.withName("target").placeholder(TFloat32.class, Placeholder.shape(model.inputShape()));
+    Operand<TFloat32> target = defaultTarget == null
+        ? tf.withName("target").placeholder(TFloat32.class, Placeholder.shape(model.inputShape()))
+        : tf.withName("target").placeholderWithDefault(defaultTarget, model.inputShape());
     Operand<TFloat32> reconstruction = loss == LossKind.BCE
         ? tf.withName("bce").math.mean(bceFromLogits(tf, model.logits(), target), allAxes(tf, model.logits()))
         : tf.withName("mse").math.mean(

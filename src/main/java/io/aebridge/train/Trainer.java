@@ -24,18 +24,30 @@ import org.tensorflow.framework.optimizers.GradientDescent;
 import org.tensorflow.framework.optimizers.Momentum;
 import org.tensorflow.framework.optimizers.Optimizer;
 import org.tensorflow.framework.optimizers.RMSProp;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.OptimizerOptions.GlobalJitLevel;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * Trains an {@link AutoencoderSpec} on {@link TrainingData} with TensorFlow Java ops.
  *
- * <p>Each epoch visits the training samples in a fresh seeded order; batches are copied from the arrays into one
- * input and one target tensor, closed after the step, so native memory does not grow over epochs. Denoising specs
- * corrupt each batch's input afresh (the clean sample stays the target); their validation inputs are corrupted
- * once, with a fixed seed. The same spec, data and seed give the same weights and losses.
+ * <p>Each epoch visits the training samples in a fresh seeded order. The training set becomes one tensor (two for
+ * paired data) when training starts, fed to every step by reference; the graph gathers each batch from it by the
+ * indices fed with the step, so a step copies {@code batch} ints from Java instead of two batches of samples.
+ * Denoising specs corrupt each batch's input afresh in Java and feed it (the clean sample, gathered in the graph,
+ * stays the target); their validation inputs are corrupted once, with a fixed seed. Every tensor is closed when
+ * its step or the training ends, so native memory does not grow over epochs. The same spec, data and seed give
+ * the same weights and losses.
+ *
+ * <p>Dense kinds train with XLA auto-clustering when the run is long enough to repay the compilation (see
+ * {@link #XLA_MIN_STEPS}): XLA fuses the element-wise work of the loss, the activations and their gradients,
+ * which dominates a step of a small dense model. Convolutional kinds never use it: XLA's CPU convolutions and
+ * their gradients ran ~30× slower than oneDNN's on the benchmark's conv model.
  *
  * <p>One trainer trains one model at a time; {@link #cancel()} may be called from any thread (e.g. a Ctrl-C hook)
  * and stops training after the current step with {@link TrainingCancelledException}.
@@ -45,10 +57,37 @@ public final class Trainer {
   static final float KERAS_EPSILON = 1e-7f;
   static final int EVALUATION_BATCH = 1000;
 
-  /** Session options for training; TensorFlow's defaults (all cores for intra- and inter-op work). */
+  /**
+   * Dense runs of at least this many steps (epochs × batches) train with XLA. Compiling a step takes about a second
+   * per batch shape on two cores (the full batches, the last partial one, and each evaluation batch size), which
+   * a few hundred steps of a faster step repay; short runs (tests, quick demos) skip it.
+   */
+  static final int XLA_MIN_STEPS = 400;
+
+  /** Session options for training; TensorFlow's defaults (all cores for intra- and inter-op work), no XLA. */
   static final ConfigProto SESSION_CONFIG = ConfigProto.newBuilder().build();
 
+  /** {@link #SESSION_CONFIG} with XLA auto-clustering of the whole training graph. */
+  static final ConfigProto XLA_SESSION_CONFIG;
+
+  static {
+    ConfigProto.Builder xla = SESSION_CONFIG.toBuilder();
+    xla.getGraphOptionsBuilder().getOptimizerOptionsBuilder().setGlobalJitLevel(GlobalJitLevel.ON_1);
+    XLA_SESSION_CONFIG = xla.build();
+  }
+
   private final AtomicBoolean cancelled = new AtomicBoolean();
+  private final Boolean xla;
+
+  /** A trainer that picks XLA by itself (dense kinds, long runs). */
+  public Trainer() {
+    this(null);
+  }
+
+  /** A trainer with XLA forced on or off ({@code null}: by itself); for tests and measurements. */
+  Trainer(Boolean xla) {
+    this.xla = xla;
+  }
 
   /** Asks a running {@link #train} to stop after its current step. */
   public void cancel() {
@@ -96,17 +135,19 @@ public final class Trainer {
     Graph graph = new Graph();
     try {
       Ops tf = Ops.create(graph);
+      TrainingSet set = TrainingSet.build(tf, spec, split.targets() != split.inputs());
       ParameterFactory params =
           initial == null ? new SeededParameters(training.seed()) : new InitialParameters(initial);
-      AutoencoderGraph model = AutoencoderGraph.build(tf, spec, params);
+      AutoencoderGraph model = AutoencoderGraph.build(tf, spec, params, set.batchInputs());
       if (params instanceof InitialParameters given) {
         given.checkAllUsed();
       }
-      Objective objective = Objective.build(tf, model, spec, loss);
+      Objective objective = Objective.build(tf, model, spec, loss, set.batchTargets());
       Op step = optimizer(graph, training).minimize(objective.total(), "train");
-      Session session = new Session(graph, SESSION_CONFIG);
-      try {
-        TrainingHistory history = loop(spec, loss, split, validationInputs, session, model, objective, step, listener);
+      Session session = new Session(graph, sessionConfig(usesXla(spec, split.inputs().count())));
+      try (TrainingSet.Tensors all = set.tensors(split)) {
+        TrainingHistory history =
+            loop(spec, loss, split, validationInputs, session, set, all, model, objective, step, listener);
         return new TrainedModel(spec, loss, graph, session, model, objective, params.variables(), history);
       } catch (RuntimeException | Error e) {
         session.close();
@@ -118,15 +159,43 @@ public final class Trainer {
     }
   }
 
+  /** Whether a run of {@code spec} on {@code count} training samples trains with XLA. */
+  public boolean usesXla(AutoencoderSpec spec, int count) {
+    if (xla != null) {
+      return xla;
+    }
+    int batch = Math.min(spec.training().batchSize(), count);
+    long steps = (long) spec.training().epochs() * ((count + batch - 1) / batch);
+    return spec.kind() != ModelKind.CONVOLUTIONAL && steps >= XLA_MIN_STEPS;
+  }
+
+  /**
+   * The training session's options: {@link #SESSION_CONFIG}, or {@link #XLA_SESSION_CONFIG} after allowing XLA to
+   * cluster CPU ops for sessions that ask for it (TensorFlow's C API; the {@code TF_XLA_FLAGS} switches
+   * {@code --tf_xla_cpu_global_jit} and {@code --tf_xla_enable_lazy_compilation=false}). The switches are
+   * process-wide but only widen what a session's own {@code global_jit_level} may do: sessions that leave it at
+   * its default (every serving session) are not compiled.
+   */
+  static ConfigProto sessionConfig(boolean xla) {
+    if (!xla) {
+      return SESSION_CONFIG;
+    }
+    org.tensorflow.internal.c_api.global.tensorflow.TF_SetTfXlaCpuGlobalJit((byte) 1);
+    // Compile each batch shape when it first runs, not after it has run a few times uncompiled: otherwise the last,
+    // partial batch of every epoch compiles in epoch 2 or 3 and stalls it for a second.
+    org.tensorflow.internal.c_api.global.tensorflow.TF_SetXlaEnableLazyCompilation((byte) 0);
+    return XLA_SESSION_CONFIG;
+  }
+
   private TrainingHistory loop(AutoencoderSpec spec, LossKind loss, TrainingData data, Dataset validationInputs,
-      Session session, AutoencoderGraph model, Objective objective, Op step, ProgressListener listener) {
+      Session session, TrainingSet set, TrainingSet.Tensors all, AutoencoderGraph model, Objective objective,
+      Op step, ProgressListener listener) {
     TrainingSpec training = spec.training();
     int count = data.inputs().count();
     int sampleSize = spec.inputSize();
     int batchSize = Math.min(training.batchSize(), count);
     int batches = (count + batchSize - 1) / batchSize;
     float[] inputs = data.inputs().values();
-    float[] targets = data.targets().values();
     float[] range = data.inputs().range();
     Corruptor corruptor = spec.corruption() == null ? null
         : new Corruptor(spec.corruption(), range[0], range[1], training.seed() ^ 0x9E3779B97F4A7C15L);
@@ -135,8 +204,7 @@ public final class Trainer {
     for (int i = 0; i < count; i++) {
       order[i] = i;
     }
-    float[] batchInputs = new float[batchSize * sampleSize];
-    float[] batchTargets = new float[batchSize * sampleSize];
+    float[] batchInputs = corruptor == null ? null : new float[batchSize * sampleSize];
 
     listener.onStart(spec.name(), training.epochs(), batches, count);
     List<EpochStats> epochs = new ArrayList<>();
@@ -155,19 +223,18 @@ public final class Trainer {
         }
         int first = b * batchSize;
         int n = Math.min(batchSize, count - first);
-        for (int i = 0; i < n; i++) {
-          System.arraycopy(inputs, order[first + i] * sampleSize, batchInputs, i * sampleSize, sampleSize);
-          System.arraycopy(targets, order[first + i] * sampleSize, batchTargets, i * sampleSize, sampleSize);
-        }
         if (corruptor != null) {
+          for (int i = 0; i < n; i++) {
+            System.arraycopy(inputs, order[first + i] * sampleSize, batchInputs, i * sampleSize, sampleSize);
+          }
           corruptor.apply(batchInputs, n * sampleSize);
         }
         float total;
         float reconstruction;
         float penalty;
-        try (TFloat32 x = Batches.tensor(model, batchInputs, 0, n, sampleSize);
-            TFloat32 y = Batches.tensor(model, batchTargets, 0, n, sampleSize);
-            Result result = session.runner().feed(model.input(), x).feed(objective.target(), y)
+        try (TInt32 indices = TInt32.tensorOf(Shape.of(n), DataBuffers.of(order, true, false).offset(first).narrow(n));
+            TFloat32 x = corruptor == null ? null : Batches.tensor(model, batchInputs, 0, n, sampleSize);
+            Result result = set.feed(session.runner(), all, indices, model, x)
                 .fetch(objective.total()).fetch(objective.reconstructionLoss()).fetch(objective.penalty())
                 .addTarget(step).run()) {
           total = ((TFloat32) result.get(0)).getFloat();

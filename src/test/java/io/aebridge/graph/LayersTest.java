@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aebridge.spec.Activation;
 import io.aebridge.spec.AutoencoderSpec;
 import io.aebridge.spec.ConvSpec;
 import io.aebridge.spec.LossKind;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -57,6 +60,83 @@ class LayersTest {
       var x = tf.constant(Shape.of(1, 4, 4, 1), DataBuffers.of(v, true, false));
       var cropped = Layers.centreCrop(tf, x, 4, 4, 2, 2);
       assertArrayEquals(new float[] {5f, 6f, 9f, 10f}, run(tf, graph, cropped));
+    }
+  }
+
+  @Test
+  void croppingWholeBlocksBeforeUpsamplingEqualsCroppingAfter() {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      float[] v = new float[16 * 16 * 3];
+      java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) random.nextDouble();
+      }
+      var x = tf.constant(Shape.of(1, 16, 16, 3), DataBuffers.of(v, true, false));
+      // The tutorial decoder's last stage: 16×16 → upsample to 32×32 → centre 28×28 (offset 2 = one 2×2 block).
+      float[] after = run(tf, graph, Layers.centreCrop(tf, Layers.upsample(tf, x, 32, 32), 32, 32, 28, 28));
+      float[] before = run(tf, graph, Layers.upsample(tf, Layers.crop(tf, x, 1, 1, 14, 14), 28, 28));
+      assertArrayEquals(after, before);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Activation.class)
+  void poolingThenActivatingEqualsActivatingThenPoolingValuesAndGradients(Activation activation) {
+    float[] v = new float[2 * 7 * 7 * 3];
+    float[] w = new float[2 * 4 * 4 * 3];
+    java.util.SplittableRandom random = new java.util.SplittableRandom(9);
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) random.nextDouble(-2, 2);
+    }
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) random.nextDouble(-1, 1);
+    }
+    float[][] encoderOrder = poolAndActivate(activation, false, v, w);
+    float[][] fastOrder = poolAndActivate(activation, true, v, w);
+    assertTrue(AutoencoderGraph.nonDecreasing(activation));
+    // Equal up to float rounding: Eigen's vectorised sigmoid/tanh may differ in the last bit between map sizes, and
+    // ReLU's gradient may be -0 one way and +0 the other.
+    assertArrayEquals(encoderOrder[0], fastOrder[0], 1e-6f, "values");
+    assertArrayEquals(encoderOrder[1], fastOrder[1], 1e-6f, "gradients");
+  }
+
+  /** {values, d(Σ w·out)/dx} of pool(f(x)) or, with {@code poolFirst}, f(pool(x)), on a 2×7×7×3 map. */
+  private static float[][] poolAndActivate(Activation activation, boolean poolFirst, float[] v, float[] w) {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      var x = tf.placeholder(TFloat32.class, org.tensorflow.op.core.Placeholder.shape(Shape.of(2, 7, 7, 3)));
+      Operand<TFloat32> out = poolFirst
+          ? Layers.activate(tf, Layers.maxPool(tf, x, 2), activation)
+          : Layers.maxPool(tf, Layers.activate(tf, x, activation), 2);
+      var loss = tf.sum(tf.math.mul(out, tf.constant(Shape.of(2, 4, 4, 3), DataBuffers.of(w, true, false))),
+          tf.constant(new int[] {0, 1, 2, 3}));
+      var grad = tf.gradients(loss, java.util.List.of(x)).dy(0);
+      try (Session session = new Session(graph);
+          TFloat32 in = TFloat32.tensorOf(Shape.of(2, 7, 7, 3), DataBuffers.of(v, true, false));
+          Result r = session.runner().feed(x, in).fetch(out).fetch(grad).run()) {
+        float[][] result = new float[2][];
+        for (int i = 0; i < 2; i++) {
+          TFloat32 t = (TFloat32) r.get(i);
+          result[i] = new float[(int) t.shape().size()];
+          t.copyTo(DataBuffers.of(result[i], false, false));
+        }
+        return result;
+      }
+    }
+  }
+
+  @Test
+  void tutorialDecoderCropsBeforeItsLastUpsampling() {
+    AutoencoderSpec spec = AutoencoderSpec.builder("conv").convolutional(ConvSpec.tutorial()).build();
+    try (Graph graph = new Graph()) {
+      AutoencoderGraph.build(Ops.create(graph), spec, new SeededParameters(7));
+      graph.operations().forEachRemaining(op -> {
+        if (op.type().equals("ResizeNearestNeighbor")) {
+          long side = op.output(0).shape().get(1);
+          assertTrue(side == 8 || side == 16 || side == 28, "upsampled to " + op.output(0).shape());
+        }
+      });
     }
   }
 

@@ -59,6 +59,40 @@ class TrainerTest {
   }
 
   @Test
+  void xlaTrainingIsDeterministicAndMatchesTheUncompiledTraining() {
+    float[] first;
+    List<Double> xlaLosses;
+    try (TrainedModel a = new Trainer(true).train(spec(2), TrainingData.autoencoding(BARS, null),
+        ProgressListener.NONE)) {
+      first = a.weights().get("encoder_code_kernel").values();
+      xlaLosses = a.history().epochs().stream().map(EpochStats::loss).toList();
+    }
+    try (TrainedModel b = new Trainer(true).train(spec(2), TrainingData.autoencoding(BARS, null),
+        ProgressListener.NONE)) {
+      assertArrayEquals(first, b.weights().get("encoder_code_kernel").values());
+    }
+    // Same math: XLA fuses the element-wise ops and may round differently, never by more than float noise.
+    try (TrainedModel c = new Trainer(false).train(spec(2), TrainingData.autoencoding(BARS, null),
+        ProgressListener.NONE)) {
+      List<Double> plain = c.history().epochs().stream().map(EpochStats::loss).toList();
+      for (int i = 0; i < plain.size(); i++) {
+        assertEquals(plain.get(i), xlaLosses.get(i), 1e-4 * plain.get(i), "epoch " + (i + 1));
+      }
+    }
+  }
+
+  @Test
+  void xlaIsForLongDenseRunsOnly() {
+    Trainer trainer = new Trainer();
+    AutoencoderSpec dense = spec(1).toBuilder()
+        .training(TrainingSpec.defaults().withEpochs(50).withBatchSize(256)).build();
+    assertTrue(trainer.usesXla(dense, 8000), "50 epochs × 32 batches");
+    assertFalse(trainer.usesXla(dense.toBuilder().training(dense.training().withEpochs(3)).build(), 8000));
+    AutoencoderSpec conv = dense.toBuilder().convolutional(io.aebridge.spec.ConvSpec.tutorial()).build();
+    assertFalse(trainer.usesXla(conv, 8000), "XLA's CPU convolutions are far slower than oneDNN's");
+  }
+
+  @Test
   void nanInTheDataStopsTrainingWithEpochBatchAndAHint() {
     float[] values = BARS.values().clone();
     values[100 * 784 + 5] = Float.NaN;

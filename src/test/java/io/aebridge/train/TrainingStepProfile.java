@@ -24,16 +24,17 @@ import org.tensorflow.proto.NodeExecStats;
 import org.tensorflow.proto.RunMetadata;
 import org.tensorflow.proto.RunOptions;
 import org.tensorflow.proto.StepStats;
-import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * Where a training step's time goes, by op type: builds the graph exactly as {@link Trainer} does (same spec,
- * optimizer and session config), runs warm-up steps, then traces steps with TensorFlow's step stats. A profiling
+ * in-graph batches, optimizer and session config, XLA as the trainer would choose), runs warm-up steps, then
+ * traces steps with TensorFlow's step stats (with XLA, a compiled cluster shows as one {@code _XlaRun}). A profiling
  * tool for the benchmark (bench/README.md), not a test:
  *
  * <pre>
  * mvn -q test-compile &amp;&amp; java -cp target/test-classes:target/aebridge.jar io.aebridge.train.TrainingStepProfile \
- *     docs/examples/conv.json [steps]
+ *     docs/examples/conv.json [steps] [xla|no-xla]
  * </pre>
  */
 public final class TrainingStepProfile {
@@ -46,21 +47,28 @@ public final class TrainingStepProfile {
     int steps = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     Dataset train = Mnist.load(Path.of(".")).train();
     int batch = spec.training().batchSize();
-    int sampleSize = spec.inputSize();
-    float[] x = java.util.Arrays.copyOf(train.values(), batch * sampleSize);
+    // The trainer's choice for a full run of this spec on these digits; "xla" or "no-xla" as a third argument
+    // overrides it.
+    boolean xla = args.length > 2 ? args[2].equals("xla") : new Trainer().usesXla(spec, train.count());
+    int[] first = new int[batch];
+    for (int i = 0; i < batch; i++) {
+      first[i] = i;
+    }
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
-      AutoencoderGraph model = AutoencoderGraph.build(tf, spec, new SeededParameters(1));
-      Objective objective = Objective.build(tf, model, spec, LossKind.BCE);
+      TrainingSet set = TrainingSet.build(tf, spec, false);
+      AutoencoderGraph model = AutoencoderGraph.build(tf, spec, new SeededParameters(1), set.batchInputs());
+      Objective objective = Objective.build(tf, model, spec, LossKind.BCE, set.batchTargets());
       Op step = Trainer.optimizer(graph, spec.training()).minimize(objective.total(), "train");
-      try (Session session = new Session(graph, Trainer.SESSION_CONFIG);
-          TFloat32 in = Batches.tensor(model, x, 0, batch, sampleSize)) {
+      try (Session session = new Session(graph, Trainer.sessionConfig(xla));
+          TrainingSet.Tensors all = set.tensors(TrainingData.autoencoding(train, null));
+          TInt32 indices = TInt32.vectorOf(first)) {
         for (int i = 0; i < 20; i++) {
-          session.runner().feed(model.input(), in).feed(objective.target(), in).addTarget(step).run().close();
+          set.feed(session.runner(), all, indices, model, null).addTarget(step).run().close();
         }
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
-          session.runner().feed(model.input(), in).feed(objective.target(), in).addTarget(step).run().close();
+          set.feed(session.runner(), all, indices, model, null).addTarget(step).run().close();
         }
         double untraced = (System.nanoTime() - t0) / 1e6 / steps;
         Map<String, long[]> byType = new HashMap<>();
@@ -69,7 +77,7 @@ public final class TrainingStepProfile {
         RunOptions options = RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build();
         long total = 0;
         for (int i = 0; i < steps; i++) {
-          try (Result r = session.runner().feed(model.input(), in).feed(objective.target(), in).addTarget(step)
+          try (Result r = set.feed(session.runner(), all, indices, model, null).addTarget(step)
               .setOptions(options).runAndFetchMetadata()) {
             RunMetadata meta = r.getMetadata().orElseThrow();
             StepStats stats = meta.getStepStats();
@@ -90,8 +98,9 @@ public final class TrainingStepProfile {
         }
         List<Map.Entry<String, long[]>> rows = new ArrayList<>(byType.entrySet());
         rows.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
-        System.out.printf(Locale.ROOT, "%s, batch %d: %.2f ms/step untraced; op time summed over threads %.2f ms/step%n",
-            spec.name(), batch, untraced, total / 1000.0 / steps);
+        System.out.printf(Locale.ROOT,
+            "%s, batch %d, %s: %.2f ms/step untraced; op time summed over threads %.2f ms/step%n",
+            spec.name(), batch, xla ? "XLA" : "no XLA", untraced, total / 1000.0 / steps);
         for (var e : rows.subList(0, Math.min(25, rows.size()))) {
           System.out.printf(Locale.ROOT, "  %-32s %8.2f ms/step %5.1f%%  (%d per step)%n", e.getKey(),
               e.getValue()[0] / 1000.0 / steps, 100.0 * e.getValue()[0] / total, e.getValue()[1] / steps);
