@@ -22,7 +22,13 @@ make_tree() {  # $1 = folder; a scratch repository whose tools all succeed unles
   # Maven: one report with 3 tests (1 skipped), and the jar.
   cat > "$t/bin/mvn" <<'MVN'
 #!/bin/bash
-[[ " $* " == *" verify "* ]] || { echo "ServeFuzzTest: 9 inputs, no 5xx, no hang"; echo "Done 9 runs"; exit 0; }
+if [[ " $* " != *" verify "* ]]; then   # a fuzz step: the line its test prints after a clean run
+  case "$*" in
+    *KerasImportFuzzTest*) echo "KerasImportFuzzTest: 9 inputs (1 imported, slowest 3 ms), no crash, no hang" ;;
+    *) echo "ServeFuzzTest: 9 inputs, no 5xx, no hang" ;;
+  esac
+  echo "Done 9 runs"; exit 0
+fi
 mkdir -p target/surefire-reports
 echo '<testsuite name="T" tests="3" failures="0" errors="0" skipped="1"/>' > target/surefire-reports/TEST-T.xml
 touch target/aebridge.jar
