@@ -7,7 +7,12 @@
 set -euo pipefail
 : "${PY:?the venv python}" "${WORK:?a fresh temp dir}" "${ROOT:?the repository root}"
 cd "$ROOT"
-command -v openssl > /dev/null || { echo "FAIL openssl is on PATH (apt-get install openssl)"; exit 1; }
+# The test command installs what it needs: Debian's openssl CLI when missing (root, as for chromium).
+if ! command -v openssl > /dev/null && [[ $(id -u) -eq 0 ]]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl) > "$WORK/apt-openssl.log" 2>&1 \
+    || cat "$WORK/apt-openssl.log"
+fi
+command -v openssl > /dev/null || { echo "FAIL openssl is on PATH (apt-get install openssl; needs root)"; exit 1; }
 command -v curl > /dev/null || { echo "FAIL curl is on PATH (apt-get install curl)"; exit 1; }
 pki="$WORK/pki"
 mkdir -p "$pki"
