@@ -139,33 +139,4 @@ class SecurityTest {
     String status = server.repository().status(model).toString();
     assertTrue(status.contains("ReadFile"), path + ": the refusal names the op: " + status);
   }
-
-  /** Writes to two streams. */
-  private static final class TeeStream extends java.io.OutputStream {
-    private final java.io.OutputStream a;
-    private final java.io.OutputStream b;
-
-    TeeStream(java.io.OutputStream a, java.io.OutputStream b) {
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    public synchronized void write(int x) throws java.io.IOException {
-      a.write(x);
-      b.write(x);
-    }
-
-    @Override
-    public synchronized void write(byte[] buf, int off, int len) throws java.io.IOException {
-      a.write(buf, off, len);
-      b.write(buf, off, len);
-    }
-
-    @Override
-    public void flush() throws java.io.IOException {
-      a.flush();
-      b.flush();
-    }
-  }
 }

@@ -119,19 +119,8 @@ class ModelRepositoryTest {
     }
     java.io.PrintStream err = System.err;
     java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
-    System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
-      @Override
-      public void write(int b) {
-        err.write(b);
-        log.write(b);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) {
-        err.write(b, off, len);
-        log.write(b, off, len);
-      }
-    }, true, java.nio.charset.StandardCharsets.UTF_8));
+    System.setErr(new java.io.PrintStream(new io.aebridge.serve.TeeStream(log, err), true,
+        java.nio.charset.StandardCharsets.UTF_8));
     try (ModelServer server = ModelServer.start(config(root).build())) {
       TestClient client = new TestClient(server.baseUrl());
       Map<String, String> versions = Map.of("padded", "123", "zero", "0", "huge", "9223372036854775807");
@@ -241,19 +230,8 @@ class ModelRepositoryTest {
     Path root = Files.createDirectories(dir.resolve("models"));
     java.io.PrintStream err = System.err;
     java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
-    System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
-      @Override
-      public void write(int b) {
-        err.write(b);
-        log.write(b);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) {
-        err.write(b, off, len);
-        log.write(b, off, len);
-      }
-    }, true, java.nio.charset.StandardCharsets.UTF_8));
+    System.setErr(new java.io.PrintStream(new io.aebridge.serve.TeeStream(log, err), true,
+        java.nio.charset.StandardCharsets.UTF_8));
     try (ModelRepository r = repository(config(root).build())) {
       ServeFixtures.halfPlusThree(root.resolve("late").resolve("1"));
       List<VersionStatus> status = r.load("late");
