@@ -626,7 +626,7 @@ def image_server(name: str, models_dir: Path, work: Path) -> Server:
     cmd = ["podman", "run", "--rm", "--name", f"aebridge-bench-{name}-{os.getpid()}", "--read-only",
            "--read-only-tmpfs=false", "--tmpfs", "/tmp:rw,size=64m,mode=1777", "-v", f"{models_dir}:/models:ro",
            "-p", f"127.0.0.1:{port}:8501", "--entrypoint",
-           json.dumps(["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", *opts, "-jar",
+           json.dumps(["java", "-Xms512m", "-Xmx512m", *opts, "-jar",
                        "/opt/aebridge/aebridge.jar"]),
            IMAGE, "serve", "--host", "0.0.0.0", "--port", "8501", "--grpc-port", "0", "--models", "/models"]
     env = child_env(CONTAINERS_CONF=str(REPO / "deploy" / "image" / "containers.conf"))
@@ -882,7 +882,7 @@ def part_serve(args, cfg: dict, results: dict, work: Path, models_dir: Path) -> 
         log(f"  !! wide-model batching failed: {e}")
 
     # Memory: RSS after warm-up and after N requests (own instance, with NMT for the JVM's share): the shipped
-    # setting (fixed heap claimed at start) and, in full mode, the JVM's own heap sizing.
+    # setting (fixed heap) and, in full mode, the JVM's own heap sizing.
     for heap in (args.soak_heap,) if args.soak_heap is not None else cfg["soak_heaps"]:
         mem = soak(args, cfg, work, models_dir, batching_env, load, b["predict"], heap)
         part.setdefault("memory_runs", []).append(mem)
@@ -969,7 +969,7 @@ def soak(args, cfg: dict, work: Path, models_dir: Path, batching_env: dict, load
             mem["growth_after_gc_pct"] = 100 * (mem["rss_after_gc_mib"] / mem["rss_after_warmup_gc_mib"] - 1)
             mem["nmt_after_gc"] = nmt_summary(pid)
         mem["java_opts"] = s.env.get("AEBRIDGE_JAVA_OPTS", "")
-        mem["aebridge_heap"] = heap or "(unset: 512m fixed, pre-touched)"
+        mem["aebridge_heap"] = heap or "(unset: 512m fixed)"
         return mem
     finally:
         s.stop()
@@ -977,7 +977,7 @@ def soak(args, cfg: dict, work: Path, models_dir: Path, batching_env: dict, load
 
 def heap_label(heap: str) -> str:
     if not heap:
-        return "shipped (fixed 512m, claimed at start)"
+        return "shipped (fixed 512m)"
     return "JVM's own sizing" if heap == "jvm" else f"fixed {heap}"
 
 

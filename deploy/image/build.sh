@@ -176,7 +176,7 @@ buildah copy --quiet --chown 10001:10001 "$ctr" "$stage/models" /models >/dev/nu
 # costs seconds at each start); no hsperfdata files. The heap is the entrypoint's, as `aebridge serve` ships it.
 tool_opts="-XX:-UsePerfData -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp \
 -Djava.library.path=/opt/aebridge/native -Dorg.bytedeco.javacpp.pathsFirst=true -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp"
-entrypoint='["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", "-jar", "/opt/aebridge/aebridge.jar"]'
+entrypoint='["java", "-Xms512m", "-Xmx512m", "-jar", "/opt/aebridge/aebridge.jar"]'
 
 # The class-data-sharing archive, made in the image by a real start: a server on three committed models (HTTP and
 # gRPC on free loopback ports) answers one request of each kind, then SIGTERM, and the JVM writes the classes it

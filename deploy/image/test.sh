@@ -52,7 +52,7 @@ start_server() {  # NAME → sets t0 and ready (seconds from podman run to ready
   podman run -d --name "$1" --read-only --read-only-tmpfs=false --tmpfs /tmp:rw,size=64m,mode=1777 \
     --cap-drop ALL --security-opt no-new-privileges \
     -v "$work:/models:ro" -p "127.0.0.1:$port:8501" \
-    --entrypoint '["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", '"$log_opts"', "-jar", "/opt/aebridge/aebridge.jar"]' \
+    --entrypoint '["java", "-Xms512m", "-Xmx512m", '"$log_opts"', "-jar", "/opt/aebridge/aebridge.jar"]' \
     "$image" serve --host 0.0.0.0 --port 8501 --models /models >>"$log" 2>&1
   ready=""
   for _ in $(seq 1 600); do
