@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class AutoencoderSpecTest {
@@ -123,6 +128,70 @@ class AutoencoderSpecTest {
     SpecException activation = rejects("{\"name\":\"x\",\"activation\":\"swish\"}");
     assertEquals("activation", activation.field());
     assertTrue(activation.getMessage().contains("leaky_relu"), activation.getMessage());
+  }
+
+  @Test
+  void wrongJsonTypesNameTheFieldWhatWasExpectedAndWhatWasFound() {
+    assertEquals("codeSize: must be a whole number, found 3.5", rejects("{\"name\":\"x\",\"codeSize\":3.5}").getMessage());
+    assertEquals("name: must be a string, found 5", rejects("{\"name\":5}").getMessage());
+    assertEquals("conv.kernelSize", rejects(
+        "{\"name\":\"x\",\"kind\":\"convolutional\",\"conv\":{\"kernelSize\":\"3\"}}").field());
+    SpecException hole = rejects("{\"name\":\"x\",\"encoderLayers\":[64,null]}");
+    assertEquals("encoderLayers[1]: must be a whole number, found null", hole.getMessage());
+    assertEquals("encoderLayers: must be an array of whole numbers, found 5",
+        rejects("{\"name\":\"x\",\"encoderLayers\":5}").getMessage());
+    assertEquals("training: must be a JSON object, found []",
+        rejects("{\"name\":\"x\",\"training\":[]}").getMessage());
+    assertEquals("training.seed", rejects("{\"name\":\"x\",\"training\":{\"seed\":\"a\"}}").field());
+    assertEquals("sparsity.l1", rejects("{\"name\":\"x\",\"kind\":\"sparse\",\"sparsity\":{\"l1\":true}}").field());
+    SpecException enumInList = rejects("{\"name\":\"x\",\"encoderLayers\":[8],\"encoderActivations\":[\"swish\"]}");
+    assertEquals("encoderActivations[0]", enumInList.field());
+    assertTrue(enumInList.getMessage().contains("leaky_relu"), enumInList.getMessage());
+    assertEquals("conv.decoder",
+        rejects("{\"name\":\"x\",\"kind\":\"convolutional\",\"conv\":{\"decoder\":\"zzz\"}}").field());
+  }
+
+  @Test
+  void requiredPartsOfASectionAreNamed() {
+    assertEquals("contractive.weight: is required, found null",
+        rejects("{\"name\":\"x\",\"kind\":\"contractive\",\"contractive\":{}}").getMessage());
+    assertEquals("corruption.type", rejects("{\"name\":\"x\",\"corruption\":{\"amount\":0.3}}").field());
+    assertEquals("layers", rejects("{\"name\":\"x\",\"encoderLayers\":[64],\"layers\":2}").field());
+    SpecException unknown = rejects("{\"name\":\"x\",\"kind\":\"convolutional\",\"conv\":{\"kernel\":3}}");
+    assertEquals("conv.kernel", unknown.field());
+    assertTrue(unknown.getMessage().contains("kernelSize, poolSize, residual"), unknown.getMessage());
+  }
+
+  @Test
+  void omittedAndNullFieldsTakeTheDefaults() {
+    AutoencoderSpec spec = SpecJson.parse("{\"name\":\"x\",\"codeSize\":null,\"training\":{\"optimizer\":\"adadelta\"},"
+        + "\"kind\":\"convolutional\",\"conv\":{\"filters\":[8,4]}}");
+    assertEquals(1.0, spec.training().learningRate());
+    assertEquals(4, spec.codeSize());
+    assertEquals(ConvSpec.KERNEL_SIZE_DEFAULT, spec.conv().kernelSize());
+    assertEquals(List.of(1, 64, 1), SpecJson.parse("{\"name\":\"x\",\"inputShape\":[64]}").inputShape());
+  }
+
+  @Test
+  void trailingContentAfterTheSpecIsRefused() {
+    assertTrue(rejects("{\"name\":\"x\"} {}").getMessage().contains("line 1"));
+  }
+
+  /** A field added to a spec record but not to its JSON form would be written yet refused on reading. */
+  @Test
+  void everySpecRecordFieldHasAFormField() {
+    Map<Class<?>, Class<?>> pairs = Map.of(AutoencoderSpec.class, SpecJson.SpecForm.class,
+        SparsitySpec.class, SpecJson.SparsityForm.class, ContractiveSpec.class, SpecJson.ContractiveForm.class,
+        ConvSpec.class, SpecJson.ConvForm.class, CorruptionSpec.class, SpecJson.CorruptionForm.class,
+        TrainingSpec.class, SpecJson.TrainingForm.class);
+    pairs.forEach((spec, form) -> {
+      Set<String> formFields = Arrays.stream(form.getRecordComponents()).map(RecordComponent::getName)
+          .collect(Collectors.toSet());
+      for (RecordComponent c : spec.getRecordComponents()) {
+        assertTrue(formFields.contains(c.getName()), spec.getSimpleName() + "." + c.getName() + " is missing from "
+            + form.getSimpleName());
+      }
+    });
   }
 
   @Test
