@@ -232,7 +232,7 @@ public final class SpecJson {
   private static SpecException explain(JsonProcessingException e, JsonNode root) {
     List<JsonMappingException.Reference> refs = e instanceof JsonMappingException m ? m.getPath() : List.of();
     if (e instanceof UnrecognizedPropertyException u) {
-      String at = path(refs.subList(0, refs.size() - 1));
+      String at = path(refs.subList(0, Math.max(0, refs.size() - 1)));
       TreeSet<String> known = new TreeSet<>();
       Collection<Object> ids = u.getKnownPropertyIds();
       ids.forEach(id -> known.add(String.valueOf(id)));
