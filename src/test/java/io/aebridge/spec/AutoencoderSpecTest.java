@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 import java.util.List;
@@ -175,6 +179,65 @@ class AutoencoderSpecTest {
   @Test
   void trailingContentAfterTheSpecIsRefused() {
     assertTrue(rejects("{\"name\":\"x\"} {}").getMessage().contains("line 1"));
+  }
+
+  /**
+   * Every value of every field of full specs replaced by values of each JSON type: the reader answers with a spec or a
+   * SpecException naming a field of the document, never with another exception.
+   */
+  @Test
+  void anyValueAnywhereIsASpecOrASpecException() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    List<String> replacements = List.of("null", "0", "-1", "3.5", "1e400", "99999999999999999999", "true", "\"x\"",
+        "\"sigmoid\"", "[]", "[null]", "[0]", "[\"a\"]", "{}", "{\"l1\":1}");
+    List<AutoencoderSpec> bases = List.of(
+        AutoencoderSpec.builder("c").convolutional(ConvSpec.tutorial().withResidual(true))
+            .corruption(CorruptionSpec.gaussian(0.5)).build(),
+        AutoencoderSpec.builder("s").sparse(new SparsitySpec(1e-4, 0.05, 3.0)).codeActivation(Activation.SIGMOID)
+            .encoderLayers(128, 64).decoderLayers(64, 128).encoderActivations(Activation.TANH, Activation.ELU).build(),
+        AutoencoderSpec.builder("k").contractive(new ContractiveSpec(0.1)).build());
+    int parsed = 0;
+    for (AutoencoderSpec base : bases) {
+      JsonNode tree = json.readTree(SpecJson.write(base));
+      for (String pointer : pointers(tree, "")) {
+        for (String value : replacements) {
+          ObjectNode copy = (ObjectNode) tree.deepCopy();
+          JsonNode parent = copy.at(pointer.substring(0, pointer.lastIndexOf('/')));
+          String last = pointer.substring(pointer.lastIndexOf('/') + 1);
+          JsonNode v = json.readTree(value);
+          if (parent instanceof ObjectNode o) {
+            o.set(last, v);
+          } else {
+            ((ArrayNode) parent).set(Integer.parseInt(last), v);
+          }
+          try {
+            SpecJson.parse(copy.toString());
+            parsed++;
+          } catch (SpecException e) {
+            assertTrue(e.getMessage() != null && !e.getMessage().isBlank(), copy.toString());
+          } catch (RuntimeException e) {
+            throw new AssertionError(copy + " threw " + e, e);
+          }
+        }
+      }
+    }
+    assertTrue(parsed > 0, "some replacements are valid specs");
+  }
+
+  private static List<String> pointers(JsonNode node, String at) {
+    List<String> out = new java.util.ArrayList<>();
+    if (node.isObject()) {
+      node.fieldNames().forEachRemaining(f -> {
+        out.add(at + "/" + f);
+        out.addAll(pointers(node.get(f), at + "/" + f));
+      });
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        out.add(at + "/" + i);
+        out.addAll(pointers(node.get(i), at + "/" + i));
+      }
+    }
+    return out;
   }
 
   /** A field added to a spec record but not to its JSON form would be written yet refused on reading. */
