@@ -4,7 +4,8 @@ Two uses:
   * train_reference.py calls write_pair() for every reference model (committed under tests/fixtures/keras/);
   * the Java tests run `keras_files.py --zoo DIR`, which builds small models that exist only in tests (two named
     inputs, nested encoder/decoder, BatchNormalization with non-trivial moving statistics, every supported layer
-    and activation) plus files the importer must refuse, each with the message fragment the test expects.
+    and activation) plus files the importer must refuse, each with the message fragment the test expects, and
+    files the importer serves but `train --from` must refuse (KerasSpecTest).
 
 Layout written for a model NAME (one per format FMT in keras, h5):
     DIR/NAME.FMT                      the Keras file, as model.save() writes it
@@ -251,6 +252,27 @@ def _keras3_only(out: Path):
     (out / "refusals.json").write_text(json.dumps(refusals, indent=2) + "\n")
 
 
+def tutorial_conv(K, size=28, valid_stages=(2,)):
+    """The Keras tutorial's conv autoencoder on a size×size input, decoder stages in valid_stages 'valid'-padded
+    (the tutorial's own is size 28, stage 2: 16×16 → 14×14 → 28×28)."""
+    L = K.layers
+    layers = [K.Input(shape=(size, size, 1))]
+    for f in (16, 8, 8):
+        layers += [L.Conv2D(f, 3, activation="relu", padding="same"), L.MaxPooling2D(2, padding="same")]
+    for stage, f in enumerate((8, 8, 16)):
+        layers += [L.Conv2D(f, 3, activation="relu", padding="valid" if stage in valid_stages else "same",
+                            name=f"decoder_conv{stage}"), L.UpSampling2D(2)]
+    layers.append(L.Conv2D(1, 3, activation="sigmoid", padding="same"))
+    return K.Sequential(layers, name="tutorial_conv")
+
+
+def _spec_refusals(out: Path):
+    """Files `aebridge import` serves but `train --from` must refuse (the spec cannot express them exactly);
+    KerasSpecTest asserts the messages."""
+    tutorial_conv(keras, valid_stages=(1,)).save(out / "conv_valid_early.keras")
+    tutorial_conv(keras, size=32).save(out / "conv_valid_offsize.keras")
+
+
 def _rewrite_config(path: Path, edit):
     tmp = path.with_suffix(".tmp")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w") as zout:
@@ -297,6 +319,7 @@ def zoo(out: Path):
     write_pair(batchnorm, "batchnorm", out, [rng.normal(size=(GOLDEN_BATCH, 6, 6, 2)).astype(np.float32)])
     write_pair(every_layer, "every_layer", out, [rng.uniform(size=(GOLDEN_BATCH, 12, 12, 3)).astype(np.float32)])
     _keras3_only(out)
+    _spec_refusals(out)
 
 
 if __name__ == "__main__":

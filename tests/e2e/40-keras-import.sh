@@ -2,7 +2,8 @@
 # End-to-end: `aebridge import` of a Keras 3 .keras and a tf.keras .h5 file (tests/fixtures/keras/demo.*) into a
 # models folder, `aebridge inspect` on the result, the SavedModel run by Python's tf.saved_model.load against the
 # file's Keras goldens, a refused file that writes nothing, and the round trip of `aebridge train --from`: a .keras
-# and an .h5 reference model trained one epoch further in Java (1000 digits), exported, and loaded by Python's
+# and an .h5 dense reference model and the Keras tutorial's conv model (its 'valid' decoder convolution mapped onto
+# the spec's crop) trained one epoch further in Java (1000 digits), exported, and loaded by Python's
 # tf.saved_model.load, which must give the outputs Java computes from the same SavedModel (≤ 1e-5, every signature).
 # Env: PY, WORK, ROOT (see /work/lanes/COMMON.md).
 set -euo pipefail
@@ -44,7 +45,8 @@ printf 'not a keras file' > "$WORK/broken.keras"
 check bash -c "! ./aebridge import '$WORK/broken.keras' --models '$models' > '$WORK/broken.log' 2>&1 \
   && grep -q 'neither a Keras 3 .keras archive' '$WORK/broken.log' && [ ! -e '$models/broken' ]"
 trained="$WORK/keras-trained"
-for pair in sparse.keras deep.h5; do
+# conv.keras adds about 20 s (train 8 s, goldens + Python check 12 s, load 3 on 2 cores).
+for pair in sparse.keras deep.h5 conv.keras; do
   name="${pair%.*}"
   desc="train --from $pair: 1 epoch in Java from the file's weights, exported to $trained/$name/1"
   check bash -c "./aebridge train --from 'tests/fixtures/keras/$pair' --epochs 1 --limit 1000 --models '$trained' \

@@ -15,7 +15,6 @@ import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
 
 @Command(name = "aebridge", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
-    versionProvider = Main.Version.class,
     subcommands = {QuickstartCommand.class, TrainCommand.class, EvaluateCommand.class, InspectCommand.class,
         ImportCommand.class, ServeCommand.class, TfServingCommand.class, GoldensCommand.class, QualityCommand.class,
         DemoCommand.class,
@@ -41,11 +40,17 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && (args[0].equals("serve") || args[0].equals("tfserving"))) {
+      // A server's readiness waits on TensorFlow's native library (~0.7 s): start loading it before the command
+      // line is even parsed, so it overlaps the HTTP side's start-up instead of queueing behind it.
+      NativePreload.start();
+    }
     System.exit(run(args));
   }
 
   static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
+    attachVersion(cli, new Version());
     // Help fills the terminal's width (80 when it cannot be told); descriptions are paragraphs picocli wraps.
     cli.setUsageHelpAutoWidth(true);
     DemoCommand.listDemos(cli.getSubcommands().get("demo"));
@@ -75,6 +80,17 @@ public final class Main {
 
   private static String message(Exception e) {
     return e instanceof NoSuchFileException ? "no such file: " + e.getMessage() : e.getMessage();
+  }
+
+  /**
+   * Gives {@code cli} and every subcommand the version text. Not declared on the annotation: picocli asks an
+   * inherited version provider for its text while it builds each subcommand, and ours asks TensorFlow for its
+   * runtime version, which loads the native library on the main thread before any command runs. Attached
+   * afterwards, it is asked only by {@code --version}.
+   */
+  private static void attachVersion(CommandLine cli, IVersionProvider version) {
+    cli.getCommandSpec().versionProvider(version);
+    cli.getSubcommands().values().forEach(sub -> attachVersion(sub, version));
   }
 
   static final class Version implements IVersionProvider {

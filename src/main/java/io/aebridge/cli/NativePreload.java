@@ -1,5 +1,6 @@
 package io.aebridge.cli;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.tensorflow.TensorFlow;
 
 /**
@@ -9,10 +10,18 @@ import org.tensorflow.TensorFlow;
  * first simply waits for it.
  */
 final class NativePreload {
+  private static final AtomicBoolean STARTED = new AtomicBoolean();
+
   private NativePreload() {}
 
-  /** Starts the load and returns at once; failures surface later, where a model load reports them. */
+  /**
+   * Starts the load and returns at once (only the first call starts it); failures surface later, where a model
+   * load reports them.
+   */
   static void start() {
+    if (!STARTED.compareAndSet(false, true)) {
+      return;
+    }
     Thread t = new Thread(() -> {
       try {
         TensorFlow.version();

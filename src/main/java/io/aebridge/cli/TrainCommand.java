@@ -45,7 +45,8 @@ final class TrainCommand implements Callable<Integer> {
       description = "Start from the weights of a Keras autoencoder file (.keras or .h5) instead of fresh ones; "
           + "or give a model folder made by `aebridge import` to use the file its card names (unchanged). The "
           + "file's architecture replaces the architecture options. Dense stacks and same-padded conv/pool "
-          + "encoders with a mirrored decoder map; other models are refused, naming the layer "
+          + "encoders with a mirrored decoder (the Keras tutorial's conv model included) map; other models are "
+          + "refused, naming the layer "
           + "(docs/keras-import.md).")
   Path from;
 

@@ -34,11 +34,15 @@ import java.util.Map;
  *       the code layer makes it a sparse spec;
  *   <li>convolutional: stages of Conv2D (square kernel, stride 1, {@code same}) + MaxPooling2D (window = stride),
  *       then as many decoder stages of Conv2D + UpSampling2D (nearest) or Conv2DTranspose (stride = pool), the
- *       mirrored filter counts, an optional centre Cropping2D and a Conv2D back to the input's channels.
+ *       mirrored filter counts, an optional centre Cropping2D and a Conv2D back to the input's channels. In place
+ *       of the crop, the last decoder stage's Conv2D may be {@code valid}-padded when its (odd) kernel trims
+ *       exactly the excess, as in the Keras tutorial's conv model (16×16 → 14×14 → 28×28): a {@code valid}
+ *       convolution is the centre of the same-padded one, so the spec's same convolution and centre crop compute
+ *       the very same function with the very same weights.
  * </ul>
- * Everything else (the tutorial's {@code valid}-padded conv decoder, Dropout, BatchNormalization, other
- * regularisers, activations outside {@link Activation}, several inputs or branches) is refused before training,
- * naming the layer and why. Shapes are checked against the config before any weight is read, as for
+ * Everything else ({@code valid} convolutions elsewhere, Dropout, BatchNormalization, other regularisers,
+ * activations outside {@link Activation}, several inputs or branches) is refused before training, naming the layer
+ * and why. Shapes are checked against the config before any weight is read, as for
  * {@link KerasModel#read}.
  *
  * @param spec the architecture with default training settings; name from the caller
@@ -97,7 +101,8 @@ public record KerasSpec(AutoencoderSpec spec, Map<String, HostTensor> weights, M
     private KerasImportException refuse(String why) {
       return new KerasImportException(file, "cannot train from this model: " + why + ". `aebridge train --from` "
           + "continues training models the project's spec can express (dense stacks; same-padded conv/pool "
-          + "encoders with a mirrored decoder; docs/keras-import.md); `aebridge import` still serves it");
+          + "encoders with a mirrored decoder, whose last convolution may be 'valid' in place of a crop; "
+          + "docs/keras-import.md); `aebridge import` still serves it");
     }
 
     AutoencoderSpec map(Model top) throws KerasImportException {
@@ -335,7 +340,7 @@ public record KerasSpec(AutoencoderSpec spec, Map<String, HostTensor> weights, M
       int pool = -1;
       while (i + 1 < leaves.size() && leaves.get(i).layer() instanceof LayerSpec.Conv c && !c.transposed()
           && leaves.get(i + 1).layer() instanceof LayerSpec.Pool p) {
-        conv(leaves.get(i), kernel, 1);
+        conv(leaves.get(i), kernel, 1, false);
         if (!p.max() || p.poolSize()[0] != p.poolSize()[1] || p.strides()[0] != p.poolSize()[0]
             || p.strides()[1] != p.poolSize()[1]) {
           throw refuse(leaves.get(i + 1).where() + " pools " + Arrays.toString(p.poolSize()) + " with strides "
@@ -364,6 +369,7 @@ public record KerasSpec(AutoencoderSpec spec, Map<String, HostTensor> weights, M
       }
       List<Leaf> decoder = new ArrayList<>();
       DecoderMode mode = null;
+      Leaf trimmedBy = null;
       for (int stage = 0; stage < stages; stage++) {
         if (i >= leaves.size() || !(leaves.get(i).layer() instanceof LayerSpec.Conv c)) {
           throw refuse("it has " + stages + " encoder stage(s) but " + stage + " decoder stage(s) (Conv2D + "
@@ -374,7 +380,16 @@ public record KerasSpec(AutoencoderSpec spec, Map<String, HostTensor> weights, M
           throw refuse(leaves.get(i).where() + " mixes upsampling and transposed convolutions in one decoder");
         }
         mode = m;
-        conv(leaves.get(i), kernel, m == DecoderMode.TRANSPOSE ? pool : 1);
+        boolean valid = c.padding().equals("valid");
+        if (valid && (m != DecoderMode.UPSAMPLE || stage != stages - 1)) {
+          throw refuse(leaves.get(i).where() + " uses padding 'valid' in decoder stage " + stage + " of " + stages
+              + "; a 'valid' decoder convolution maps onto the spec only in the last Conv2D + UpSampling2D stage, "
+              + "where it is the spec's centre crop");
+        }
+        if (valid) {
+          trimmedBy = leaves.get(i);
+        }
+        conv(leaves.get(i), kernel, m == DecoderMode.TRANSPOSE ? pool : 1, valid);
         decoder.add(leaves.get(i));
         if (m == DecoderMode.UPSAMPLE) {
           if (i + 1 >= leaves.size() || !(leaves.get(i + 1).layer() instanceof LayerSpec.UpSampling u)
@@ -390,7 +405,23 @@ public record KerasSpec(AutoencoderSpec spec, Map<String, HostTensor> weights, M
       ConvSpec probe = new ConvSpec(List.of(1), kernel, pool, mode);
       long grownH = probe.pooledSize((int) inShape[0], stages) * (long) Math.pow(pool, stages);
       long grownW = probe.pooledSize((int) inShape[1], stages) * (long) Math.pow(pool, stages);
-      if (grownH != inShape[0] || grownW != inShape[1]) {
+      if (trimmedBy != null) {
+        // A 'valid' k×k convolution keeps the centre of the same-padded one's output, (k−1)/2 rows and columns in
+        // from each edge (odd k), and nearest upsampling by the pool keeps that a centre crop of pool·(k−1)/2: the
+        // spec's decoder (same conv, centre crop of the grown map back to the input) computes the same function
+        // when that crop is exactly the excess. The tutorial's 16×16 → 14×14 → 28×28 is one.
+        long before = grownH / pool;
+        long beforeW = grownW / pool;
+        long trim = (long) pool * (kernel - 1);
+        if (kernel % 2 == 0 || grownH - trim != inShape[0] || grownW - trim != inShape[1]) {
+          throw refuse(trimmedBy.where() + " uses padding 'valid': its " + kernel + "×" + kernel + " kernel trims "
+              + "the " + before + "×" + beforeW + " map to " + (before - kernel + 1) + "×" + (beforeW - kernel + 1)
+              + ", which UpSampling2D(" + pool + ") grows to " + (grownH - trim) + "×" + (grownW - trim) + ", not "
+              + "the input's " + inShape[0] + "×" + inShape[1] + "; the spec maps a 'valid' last decoder "
+              + "convolution only as its centre crop back to the input (an odd kernel trimming exactly the "
+              + "excess)");
+        }
+      } else if (grownH != inShape[0] || grownW != inShape[1]) {
         long top = (grownH - inShape[0]) / 2;
         long left = (grownW - inShape[1]) / 2;
         if (i >= leaves.size() || !(leaves.get(i).layer() instanceof LayerSpec.Margins m) || m.padding()
@@ -407,7 +438,7 @@ public record KerasSpec(AutoencoderSpec spec, Map<String, HostTensor> weights, M
         throw refuse((i < leaves.size() ? leaves.get(i).where() : "the end of the model") + " follows the decoder "
             + "stages; the spec ends with one Conv2D back to the input's " + inShape[2] + " channel(s)");
       }
-      conv(leaves.get(i), kernel, 1);
+      conv(leaves.get(i), kernel, 1, false);
       if (out.filters() != inShape[2]) {
         throw refuse(leaves.get(i).where() + " has " + out.filters() + " filters; the reconstruction needs the "
             + "input's " + inShape[2] + " channel(s)");
@@ -450,14 +481,17 @@ public record KerasSpec(AutoencoderSpec spec, Map<String, HostTensor> weights, M
       return spec;
     }
 
-    /** Checks a convolution against the spec's: square {@code kernel}, {@code stride}, same padding, a bias. */
-    private void conv(Leaf l, int kernel, int stride) throws KerasImportException {
+    /**
+     * Checks a convolution against the spec's: square {@code kernel}, {@code stride}, same padding (or
+     * {@code valid} where {@code validAllowed}; the caller checks that it is the spec's crop), a bias.
+     */
+    private void conv(Leaf l, int kernel, int stride, boolean validAllowed) throws KerasImportException {
       LayerSpec.Conv c = (LayerSpec.Conv) l.layer();
       if (c.kernelSize()[0] != kernel || c.kernelSize()[1] != kernel) {
         throw refuse(l.where() + " has kernel_size " + Arrays.toString(c.kernelSize()) + "; the spec uses one "
             + "square kernel (" + kernel + "×" + kernel + ", from the first convolution) throughout");
       }
-      if (!c.padding().equals("same")) {
+      if (!c.padding().equals("same") && !(validAllowed && c.padding().equals("valid"))) {
         throw refuse(l.where() + " uses padding '" + c.padding() + "'; the spec's convolutions are 'same'-padded");
       }
       if (c.strides()[0] != stride || c.strides()[1] != stride || c.dilationRate()[0] != 1

@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.UriCompliance;
@@ -166,12 +168,18 @@ public final class ModelServer implements AutoCloseable {
   private static final String START_ATTRIBUTE = "aebridge.start";
 
   /**
-   * Starts a server: binds the port, then loads what the models folder holds (the call returns once the first
-   * scan is done) and keeps polling it.
+   * Starts a server: loads what the models folder holds while it binds the ports (the call returns once both are
+   * done; readiness answers 503 until then) and keeps polling the folder.
    */
   public static ModelServer start(ServerConfig config) {
     ModelServer server = new ModelServer(config);
+    // The first scan (TensorFlow sessions on loader threads) and the HTTP/gRPC start-up (class loading on this
+    // thread) are the two halves of a cold start; run one after the other they add up.
+    FutureTask<Void> firstScan = new FutureTask<>(server.services.repository()::start, null);
+    Thread scanner = new Thread(firstScan, "aebridge-first-scan");
+    scanner.setDaemon(true);
     try {
+      scanner.start();
       if (config.port() != ServerConfig.HTTP_OFF) {
         server.app.start();
         LOG.info("Model server listening on {}://{}:{} serving {} ({})", server.tls != null
@@ -179,7 +187,7 @@ public final class ModelServer implements AutoCloseable {
             config.modelsRoot(), config.managementEnabled() ? "management API on" : "management API off");
       }
       server.startGrpc();
-      server.services.repository().start();
+      awaitFirstScan(firstScan);
       if (server.grpc != null) {
         server.grpc.markServing();
       }
@@ -188,6 +196,17 @@ public final class ModelServer implements AutoCloseable {
     } catch (RuntimeException e) {
       server.close();
       throw e;
+    }
+  }
+
+  private static void awaitFirstScan(FutureTask<Void> firstScan) {
+    try {
+      firstScan.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while the models loaded", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
     }
   }
 

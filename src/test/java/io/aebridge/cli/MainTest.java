@@ -70,6 +70,16 @@ class MainTest {
   }
 
   @Test
+  void versionNamesTheTensorFlowRuntimeAtTheTopAndInSubcommands() {
+    for (String[] args : List.of(new String[] {"--version"}, new String[] {"serve", "--version"},
+        new String[] {"tfserving", "--version"})) {
+      Outcome v = run(args);
+      assertEquals(0, v.code(), v.err());
+      assertTrue(v.out().startsWith("aebridge ") && v.out().contains("TensorFlow runtime 2.18."), v.out());
+    }
+  }
+
+  @Test
   void badInputGivesExitTwoAndAMessageNamingTheProblem() throws Exception {
     Outcome spec = run("train", "--data", barsNpy(16).toString(), "--models", dir.toString(), "--code-size", "0");
     assertEquals(2, spec.code());

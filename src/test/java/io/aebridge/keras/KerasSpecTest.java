@@ -1,5 +1,6 @@
 package io.aebridge.keras;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,8 @@ import io.aebridge.graph.ModelWeights;
 import io.aebridge.load.HostTensor;
 import io.aebridge.load.LoadedModel;
 import io.aebridge.spec.AutoencoderSpec;
+import io.aebridge.spec.ConvSpec;
+import io.aebridge.spec.DecoderMode;
 import io.aebridge.spec.ModelKind;
 import io.aebridge.spec.TrainingSpec;
 import io.aebridge.train.ProgressListener;
@@ -44,13 +47,13 @@ class KerasSpecTest {
 
   @ParameterizedTest(name = "{0}.{1}")
   @CsvSource({"demo, keras", "demo, h5", "deep, keras", "deep, h5", "sparse, keras", "sparse, h5",
-      "contractive, keras", "contractive, h5", "denoising, keras", "denoising, h5"})
+      "contractive, keras", "contractive, h5", "denoising, keras", "denoising, h5", "conv, keras", "conv, h5"})
   void firstStepLossIsKerasLossThenTrainsAndExports(String model, String format) throws Exception {
     Path file = KerasZoo.fixtures().resolve(model + "." + format);
     Path goldens = KerasZoo.goldens(file);
     KerasSpec keras = KerasSpec.read(file, model + "-" + format);
     AutoencoderSpec spec = keras.spec();
-    assertEquals(model.equals("denoising") ? ModelKind.CONVOLUTIONAL
+    assertEquals(model.equals("denoising") || model.equals("conv") ? ModelKind.CONVOLUTIONAL
         : model.equals("sparse") ? ModelKind.SPARSE : ModelKind.DENSE, spec.kind());
     assertEquals(format, keras.source().get("format"));
 
@@ -127,14 +130,69 @@ class KerasSpecTest {
         new ArrayList<>(denoising.weights().keySet()));
   }
 
-  @Test
-  void refusesTheValidPaddedConvDecoderByName() {
-    for (String format : List.of("keras", "h5")) {
-      KerasImportException e = assertThrows(KerasImportException.class,
-          () -> KerasSpec.read(KerasZoo.fixtures().resolve("conv." + format), "conv"));
-      assertTrue(e.getMessage().contains("cannot train from this model: layer 'decoder/conv2d_5' (class Conv2D) "
-          + "uses padding 'valid'; the spec's convolutions are 'same'-padded"), e.getMessage());
+  /**
+   * Before any training, the spec's graph holding the mapped weights computes Keras' own outputs, every signature:
+   * for the tutorial's conv model this is where its {@code valid} decoder convolution meets the spec's same
+   * convolution and centre crop (shapes and values).
+   */
+  @ParameterizedTest(name = "{0}.{1}")
+  @CsvSource({"conv, keras", "conv, h5", "denoising, keras", "denoising, h5", "deep, keras", "deep, h5"})
+  void mappedSpecComputesKerasOutputsEverySignature(String model, String format) throws Exception {
+    Path file = KerasZoo.fixtures().resolve(model + "." + format);
+    Path goldens = KerasZoo.goldens(file);
+    KerasSpec keras = KerasSpec.read(file, model);
+    Path dir = models.resolve("untrained");
+    SavedModelExporter.writeSavedModel(dir, keras.spec(), weights(keras));
+    Map<String, String[]> cases = Map.of(
+        "serving_default", new String[] {"x", "input_0.npy", "output_0.npy"},
+        "encode", new String[] {"x", "input_0.npy", "encode__output.npy"},
+        "decode", new String[] {"code", "code.npy", "decode__output.npy"});
+    try (LoadedModel loaded = LoadedModel.load(dir)) {
+      for (Map.Entry<String, String[]> c : cases.entrySet()) {
+        NpyFiles.NpyArray in = NpyFiles.readFloatArray(goldens.resolve(c.getValue()[1]));
+        NpyFiles.NpyArray want = NpyFiles.readFloatArray(goldens.resolve(c.getValue()[2]));
+        HostTensor got = loaded.run(c.getKey(), Map.of(c.getValue()[0], HostTensor.ofFloats(in.shape(), in.data())))
+            .values().iterator().next();
+        assertArrayEquals(want.shape(), got.shape(), c.getKey() + " shape");
+        float[] g = got.floats();
+        double worst = 0;
+        for (int i = 0; i < g.length; i++) {
+          worst = Math.max(worst, Math.abs(g[i] - want.data()[i]));
+        }
+        assertTrue(worst <= KerasZoo.TOLERANCE, model + "." + format + " " + c.getKey() + ": " + worst);
+      }
     }
+  }
+
+  @Test
+  void mapsTheTutorialConvModelsValidConvolutionOntoTheCrop() throws Exception {
+    for (String format : List.of("keras", "h5")) {
+      KerasSpec conv = KerasSpec.read(KerasZoo.fixtures().resolve("conv." + format), "conv");
+      AutoencoderSpec spec = conv.spec();
+      assertEquals(new ConvSpec(List.of(16, 8, 8), 3, 2, DecoderMode.UPSAMPLE), spec.conv());
+      assertEquals(List.of(4, 4, 8), spec.codeShape());
+      assertEquals(List.of(28, 28, 1), List.of(spec.height(), spec.width(), spec.channels()));
+      // The valid Conv16 is the spec's last decoder stage: same kernel shape, its map cropped instead.
+      assertArrayEquals(new long[] {3, 3, 8, 16}, conv.weights().get("decoder_stage2_kernel").shape());
+      assertArrayEquals(new long[] {3, 3, 16, 1}, conv.weights().get("decoder_output_kernel").shape());
+      assertEquals(14, conv.weights().size());
+    }
+  }
+
+  @Test
+  void refusesValidDecoderConvolutionsThatAreNotTheCrop() throws Exception {
+    KerasImportException early = assertThrows(KerasImportException.class,
+        () -> KerasSpec.read(KerasZoo.zoo().resolve("conv_valid_early.keras"), "early"));
+    assertTrue(early.getMessage().contains("cannot train from this model: layer 'decoder_conv1' (class Conv2D) uses "
+        + "padding 'valid' in decoder stage 1 of 3; a 'valid' decoder convolution maps onto the spec only in the "
+        + "last Conv2D + UpSampling2D stage, where it is the spec's centre crop"), early.getMessage());
+    KerasImportException offsize = assertThrows(KerasImportException.class,
+        () -> KerasSpec.read(KerasZoo.zoo().resolve("conv_valid_offsize.keras"), "offsize"));
+    assertTrue(offsize.getMessage().contains("layer 'decoder_conv2' (class Conv2D) uses padding 'valid': its 3×3 "
+        + "kernel trims the 16×16 map to 14×14, which UpSampling2D(2) grows to 28×28, not the input's 32×32"),
+        offsize.getMessage());
+    // Both are ordinary Keras models: the importer serves them.
+    KerasModel.read(KerasZoo.zoo().resolve("conv_valid_offsize.keras")).close();
   }
 
   @Test

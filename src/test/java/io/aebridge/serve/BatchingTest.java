@@ -116,6 +116,38 @@ class BatchingTest {
   }
 
   @Test
+  void withNoDelayConcurrentRequestsStillMergeWhileALoneOneRunsOnItsCaller() throws Exception {
+    // Delay 0: an idle queue lets the blocking caller run its own request; those arriving meanwhile must still
+    // queue and be merged by the batch executor, each answered with its own rows.
+    ServerConfig cfg = config(models()).build();
+    try (ModelServer server = ModelServer.start(cfg)) {
+      TestClient client = new TestClient(server.baseUrl());
+      ExecutorService pool = Executors.newFixedThreadPool(16);
+      List<CompletableFuture<Void>> loops = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        int k = t;
+        loops.add(CompletableFuture.runAsync(() -> {
+          for (int i = 0; i < 25; i++) {
+            int x = 100 * k + i;
+            TestClient.Response r = client.post("/v1/models/h:predict", "{\"instances\": [" + x + "]}");
+            assertEquals(200, r.status(), r.text());
+            assertEquals("{\"predictions\":[" + (0.5 * x + 3) + "]}", r.text());
+          }
+        }, pool));
+      }
+      CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+      pool.shutdown();
+      String metrics = client.get("/metrics").text();
+      Matcher count = Pattern.compile("aebridge_batch_size_count\\{model=\"h\"} (\\d+)").matcher(metrics);
+      Matcher sum = Pattern.compile("aebridge_batch_size_sum\\{model=\"h\"} ([0-9.]+)").matcher(metrics);
+      assertTrue(count.find() && sum.find(), metrics);
+      assertEquals(400.0, Double.parseDouble(sum.group(1)), 0.0);
+      assertTrue(Double.parseDouble(count.group(1)) < 400, "concurrent requests were merged: " + count.group(1)
+          + " runs for 400 requests");
+    }
+  }
+
+  @Test
   void batchingCanBeSwitchedOff() throws Exception {
     ServerConfig cfg = config(models()).batching(ServerConfig.Batching.off()).build();
     try (ModelServer server = ModelServer.start(cfg)) {
