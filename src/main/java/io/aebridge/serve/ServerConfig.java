@@ -182,9 +182,9 @@ public record ServerConfig(
    *     models root and no model with a base path)
    */
   public ServerConfig withModels(Map<String, ModelSettings> newModels) {
-    return new ServerConfig(host, port, modelsRoot, pollInterval, settleTime, versionPolicy, newModels, limits,
-        batching, ops, managementToken, corsOrigins, requestTimeout, idleTimeout, bodyTimeout, drainTimeout, warmup,
-        grpcPort, metricsPath, sessionThreads, tls);
+    // Through the builder, whose copy of this config is the one place besides build() that lists every field: a
+    // wither that repeated the constructor dropped a field once when one was added.
+    return toBuilder().models(newModels).build();
   }
 
   /** Whether {@code name} may name a model (and so a folder and a URL segment). */
@@ -566,6 +566,11 @@ public record ServerConfig(
     public Builder settleTime(Duration v) { settleTime = v; return this; }
     public Builder versionPolicy(VersionPolicy v) { versionPolicy = v; return this; }
     public Builder model(String name, ModelSettings v) { models.put(name, v); return this; }
+    /** Replaces the whole model list ({@code null}: none). */
+    public Builder models(Map<String, ModelSettings> v) {
+      models = v == null ? new LinkedHashMap<>() : new LinkedHashMap<>(v);
+      return this;
+    }
     public Builder limits(Limits v) { limits = v; return this; }
     public Builder batching(Batching v) { batching = v; return this; }
     public Builder ops(Ops v) { ops = v; return this; }

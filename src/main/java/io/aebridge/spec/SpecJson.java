@@ -1,20 +1,32 @@
 package io.aebridge.spec;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import java.io.IOException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Collection;
 import java.util.List;
-import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Function;
 
 /**
  * Reads and writes {@link AutoencoderSpec} as JSON. Omitted fields take the tutorial's defaults (see
@@ -23,15 +35,26 @@ import java.util.function.Function;
  *
  * <p>Besides {@code encoderLayers}, the shorthand {@code "layers": 2, "nodesPerLayer": 64} gives the tutorial's
  * "number of layers" and "nodes per layer" hyperparameters directly. Thread-safe.
+ *
+ * <p>Jackson databind fills one form record per section (every field optional: {@code null} or omitted takes the
+ * default); the forms hand their values to the spec records, whose constructors hold every rule. Writing serialises
+ * the spec records themselves with the same mapper.
  */
 public final class SpecJson {
-  private static final ObjectMapper MAPPER = new ObjectMapper()
+  private static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(SerializationFeature.INDENT_OUTPUT)
-      .setSerializationInclusion(JsonInclude.Include.NON_NULL);
-
-  private static final Set<String> TOP_FIELDS = Set.of("name", "kind", "inputShape", "codeSize", "encoderLayers",
-      "decoderLayers", "encoderActivations", "activation", "codeActivation", "outputActivation", "loss", "sparsity",
-      "contractive", "conv", "corruption", "training", "layers", "nodesPerLayer");
+      .serializationInclusion(JsonInclude.Include.NON_NULL)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_TRAILING_TOKENS,
+          DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      // "codeSize": 3.5, "residual": "yes" or "name": 5 are mistakes to name, not values to guess.
+      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+      .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+      .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+      // [64, null] is a hole in a list, not a layer of null units.
+      .defaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL))
+      .build();
 
   private SpecJson() {}
 
@@ -45,10 +68,17 @@ public final class SpecJson {
       throw SpecException.withMessage("", "not valid JSON at line " + (where == null ? "?" : where.getLineNr())
           + ", column " + (where == null ? "?" : where.getColumnNr()) + ": " + e.getOriginalMessage(), e);
     }
-    if (root == null || !root.isObject()) {
-      throw SpecException.withMessage("", "a spec must be a JSON object, found " + (root == null ? "nothing" : root.getNodeType()), null);
+    if (root == null || root.isMissingNode() || !root.isObject()) {
+      throw SpecException.withMessage("", "a spec must be a JSON object, found "
+          + (root == null || root.isMissingNode() ? "nothing" : root.getNodeType()), null);
     }
-    return fromTree((ObjectNode) root);
+    SpecForm form;
+    try {
+      form = MAPPER.treeToValue(root, SpecForm.class);
+    } catch (JsonProcessingException e) {
+      throw explain(e, root);
+    }
+    return form.spec();
   }
 
   /** Reads a spec file; the file name is added to any error. */
@@ -75,240 +105,224 @@ public final class SpecJson {
     return MAPPER.valueToTree(spec);
   }
 
-  static AutoencoderSpec fromTree(ObjectNode root) {
-    rejectUnknown(root, "", TOP_FIELDS);
-    AutoencoderSpec.Builder b = AutoencoderSpec.builder(text(root, "name", null));
-    b.kind(enumValue(root, "kind", ModelKind::parse, ModelKind.DENSE));
-    if (root.has("inputShape")) {
-      List<Integer> shape = ints(root, "inputShape");
-      if (shape.size() == 1) {
-        b.inputShape(1, shape.get(0), 1);
-      } else if (shape.size() == 2) {
-        b.inputShape(shape.get(0), shape.get(1), 1);
-      } else if (shape.size() == 3) {
-        b.inputShape(shape.get(0), shape.get(1), shape.get(2));
-      } else {
-        throw new SpecException("inputShape", shape, "must be [features], [height, width] or [height, width, channels]");
+  // ---------------------------------------------------------------------------------------------------------------
+  // The document's shape. A field added to a spec record is added to its form too (the round-trip test fails
+  // otherwise: the written field would be refused as unknown).
+
+  record SpecForm(String name, ModelKind kind, List<Integer> inputShape, Integer codeSize,
+      List<Integer> encoderLayers, List<Integer> decoderLayers, List<Activation> encoderActivations,
+      Activation activation, Activation codeActivation, Activation outputActivation, LossKind loss,
+      SparsityForm sparsity, ContractiveForm contractive, ConvForm conv, CorruptionForm corruption,
+      TrainingForm training, Integer layers, Integer nodesPerLayer) {
+
+    AutoencoderSpec spec() {
+      // In JSON the kind is what the document says (dense when omitted): a penalty block alone does not change it.
+      ModelKind k = or(kind, ModelKind.DENSE);
+      AutoencoderSpec.Builder b = AutoencoderSpec.builder(name).kind(k);
+      if (inputShape != null) {
+        switch (inputShape.size()) {
+          case 1 -> b.inputShape(1, inputShape.get(0), 1);
+          case 2 -> b.inputShape(inputShape.get(0), inputShape.get(1), 1);
+          case 3 -> b.inputShape(inputShape.get(0), inputShape.get(1), inputShape.get(2));
+          default -> throw new SpecException("inputShape", inputShape,
+              "must be [features], [height, width] or [height, width, channels]");
+        }
+      }
+      if (layers != null || nodesPerLayer != null) {
+        if (encoderLayers != null) {
+          throw new SpecException("layers", or(layers, 0), "cannot be combined with encoderLayers; give one or the other");
+        }
+        b.layers(or(layers, 1), or(nodesPerLayer, 0));
+      }
+      if (encoderLayers != null) {
+        b.encoderLayers(encoderLayers.toArray(Integer[]::new));
+      }
+      if (decoderLayers != null) {
+        b.decoderLayers(decoderLayers.toArray(Integer[]::new));
+      }
+      if (encoderActivations != null) {
+        b.encoderActivations(encoderActivations.toArray(Activation[]::new));
+      }
+      b.activation(or(activation, Activation.RELU));
+      b.codeActivation(or(codeActivation, Activation.RELU));
+      b.outputActivation(or(outputActivation, Activation.SIGMOID));
+      b.loss(or(loss, LossKind.AUTO));
+      if (sparsity != null) {
+        b.sparse(sparsity.spec());
+      }
+      if (contractive != null) {
+        b.contractive(contractive.spec());
+      }
+      if (conv != null || k == ModelKind.CONVOLUTIONAL) {
+        ConvSpec c = conv == null ? ConvSpec.tutorial() : conv.spec();
+        if (k != ModelKind.CONVOLUTIONAL) {
+          throw new SpecException("conv", "{…}", "is only allowed when kind is convolutional (kind is "
+              + k.jsonName() + ")");
+        }
+        b.convolutional(c);
+      }
+      if (codeSize != null) {
+        b.codeSize(codeSize);
+      }
+      if (corruption != null) {
+        b.corruption(corruption.spec());
+      }
+      if (training != null) {
+        b.training(training.spec());
+      }
+      return b.kind(k).build();
+    }
+  }
+
+  record SparsityForm(Double l1, Double klTarget, Double klWeight) {
+    SparsitySpec spec() {
+      return new SparsitySpec(or(l1, 0.0), klTarget,
+          or(klWeight, klTarget == null ? 0 : SparsitySpec.KL_WEIGHT_DEFAULT));
+    }
+  }
+
+  record ContractiveForm(Double weight) {
+    ContractiveSpec spec() {
+      return new ContractiveSpec(required("contractive.weight", weight, ""));
+    }
+  }
+
+  record ConvForm(List<Integer> filters, Integer kernelSize, Integer poolSize, DecoderMode decoder, Boolean residual) {
+    ConvSpec spec() {
+      ConvSpec d = ConvSpec.tutorial();
+      return new ConvSpec(or(filters, d.filters()), or(kernelSize, d.kernelSize()), or(poolSize, d.poolSize()),
+          or(decoder, d.decoder()), or(residual, d.residual()));
+    }
+  }
+
+  record CorruptionForm(CorruptionKind type, Double amount) {
+    CorruptionSpec spec() {
+      return new CorruptionSpec(required("corruption.type", type, " (gaussian, masking or salt_and_pepper)"),
+          required("corruption.amount", amount, ""));
+    }
+  }
+
+  record TrainingForm(OptimizerKind optimizer, Double learningRate, Integer epochs, Integer batchSize,
+      Double validationSplit, Long seed, Integer patience) {
+    TrainingSpec spec() {
+      TrainingSpec d = TrainingSpec.defaults();
+      OptimizerKind o = or(optimizer, d.optimizer());
+      // Each optimizer's usual step size (the tutorial trains AdaDelta with 1.0).
+      double rate = o == OptimizerKind.ADADELTA ? 1.0
+          : o == OptimizerKind.SGD || o == OptimizerKind.MOMENTUM ? 0.01 : d.learningRate();
+      return new TrainingSpec(o, or(learningRate, rate), or(epochs, d.epochs()), or(batchSize, d.batchSize()),
+          or(validationSplit, d.validationSplit()), or(seed, d.seed()), or(patience, d.patience()));
+    }
+  }
+
+  private static <T> T or(T value, T fallback) {
+    return value == null ? fallback : value;
+  }
+
+  private static <T> T required(String field, T value, String hint) {
+    if (value == null) {
+      throw new SpecException(field, null, "is required" + hint);
+    }
+    return value;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Jackson's account of a bad document, as a SpecException naming the field path and the value found there.
+
+  private static SpecException explain(JsonProcessingException e, JsonNode root) {
+    List<JsonMappingException.Reference> refs = e instanceof JsonMappingException m ? m.getPath() : List.of();
+    if (e instanceof UnrecognizedPropertyException u) {
+      String at = path(refs.subList(0, Math.max(0, refs.size() - 1)));
+      TreeSet<String> known = new TreeSet<>();
+      Collection<Object> ids = u.getKnownPropertyIds();
+      ids.forEach(id -> known.add(String.valueOf(id)));
+      return new SpecException((at.isEmpty() ? "" : at + ".") + u.getPropertyName(), u.getPropertyName(),
+          "is not a known field; known fields are " + String.join(", ", known));
+    }
+    String at = path(refs);
+    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+      if (c instanceof SpecException bad) {
+        // An enum knows its allowed values but not where it sits in the document.
+        String message = bad.getMessage();
+        return SpecException.withMessage(at, message.substring(message.indexOf(':') + 2), e);
       }
     }
-    if (root.has("layers") || root.has("nodesPerLayer")) {
-      if (root.has("encoderLayers")) {
-        throw new SpecException("layers", integer(root, "layers", 0),
-            "cannot be combined with encoderLayers; give one or the other");
+    Class<?> target = targetType(e);
+    JsonNode found = at(root, refs);
+    if (target != null && !(e instanceof JsonParseException)) {
+      // The node renders as the JSON it was ("a", 3.5, []), not re-quoted as text.
+      return new SpecException(at, found,
+          expected(target, refs.isEmpty() ? null : refs.get(refs.size() - 1)));
+    }
+    return SpecException.withMessage(at, e.getOriginalMessage().replaceAll("\\s*\\n.*", ""), e);
+  }
+
+  private static Class<?> targetType(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof MismatchedInputException m && m.getTargetType() != null) {
+        return m.getTargetType();
       }
-      b.layers(integer(root, "layers", 1), integer(root, "nodesPerLayer", 0));
-    }
-    if (root.has("encoderLayers")) {
-      b.encoderLayers(ints(root, "encoderLayers").toArray(Integer[]::new));
-    }
-    if (root.has("decoderLayers")) {
-      b.decoderLayers(ints(root, "decoderLayers").toArray(Integer[]::new));
-    }
-    if (root.has("encoderActivations")) {
-      List<Activation> acts = new ArrayList<>();
-      JsonNode list = array(root, "encoderActivations");
-      for (int i = 0; i < list.size(); i++) {
-        acts.add(parseEnum("encoderActivations[" + i + "]", list.get(i), Activation::parse));
-      }
-      b.encoderActivations(acts.toArray(Activation[]::new));
-    }
-    b.activation(enumValue(root, "activation", Activation::parse, Activation.RELU));
-    b.codeActivation(enumValue(root, "codeActivation", Activation::parse, Activation.RELU));
-    b.outputActivation(enumValue(root, "outputActivation", Activation::parse, Activation.SIGMOID));
-    b.loss(enumValue(root, "loss", LossKind::parse, LossKind.AUTO));
-    if (present(root, "sparsity")) {
-      ObjectNode s = object(root, "sparsity");
-      rejectUnknown(s, "sparsity.", Set.of("l1", "klTarget", "klWeight"));
-      Double target = present(s, "klTarget") ? number(s, "sparsity.klTarget", "klTarget", 0) : null;
-      b.sparse(new SparsitySpec(number(s, "sparsity.l1", "l1", 0),
-          target, number(s, "sparsity.klWeight", "klWeight", target == null ? 0 : SparsitySpec.KL_WEIGHT_DEFAULT)));
-    }
-    if (present(root, "contractive")) {
-      ObjectNode c = object(root, "contractive");
-      rejectUnknown(c, "contractive.", Set.of("weight"));
-      b.contractive(new ContractiveSpec(number(c, "contractive.weight", "weight", Double.NaN)));
-    }
-    ModelKind kind = enumValue(root, "kind", ModelKind::parse, ModelKind.DENSE);
-    if (present(root, "conv") || kind == ModelKind.CONVOLUTIONAL) {
-      ConvSpec conv = ConvSpec.tutorial();
-      if (present(root, "conv")) {
-        ObjectNode c = object(root, "conv");
-        rejectUnknown(c, "conv.", Set.of("filters", "kernelSize", "poolSize", "decoder", "residual"));
-        conv = new ConvSpec(c.has("filters") ? intsAt(c, "conv.filters", "filters") : conv.filters(),
-            intAt(c, "conv.kernelSize", "kernelSize", conv.kernelSize()),
-            intAt(c, "conv.poolSize", "poolSize", conv.poolSize()),
-            c.has("decoder") ? parseEnum("conv.decoder", c.get("decoder"), DecoderMode::parse) : conv.decoder(),
-            bool(c, "conv.residual", "residual", false));
-      }
-      if (kind == ModelKind.CONVOLUTIONAL) {
-        b.convolutional(conv);
-      } else {
-        b.kind(kind);
-        throw new SpecException("conv", "{…}", "is only allowed when kind is convolutional (kind is " + kind.jsonName() + ")");
+      if (c instanceof InputCoercionException i && i.getTargetType() != null) {
+        return i.getTargetType();
       }
     }
-    if (root.has("codeSize")) {
-      b.codeSize(integer(root, "codeSize", 0));
-    }
-    if (present(root, "corruption")) {
-      ObjectNode c = object(root, "corruption");
-      rejectUnknown(c, "corruption.", Set.of("type", "amount"));
-      if (!c.has("type")) {
-        throw new SpecException("corruption.type", null, "is required (gaussian, masking or salt_and_pepper)");
-      }
-      b.corruption(new CorruptionSpec(parseEnum("corruption.type", c.get("type"), CorruptionKind::parse),
-          number(c, "corruption.amount", "amount", Double.NaN)));
-    }
-    if (present(root, "training")) {
-      b.training(training(object(root, "training")));
-    }
-    // In JSON the kind is what the document says: a penalty block alone does not change it.
-    return b.kind(kind).build();
+    return null;
   }
 
-  private static TrainingSpec training(ObjectNode t) {
-    rejectUnknown(t, "training.", Set.of("optimizer", "learningRate", "epochs", "batchSize", "validationSplit",
-        "seed", "patience"));
-    TrainingSpec d = TrainingSpec.defaults();
-    OptimizerKind optimizer = t.has("optimizer")
-        ? parseEnum("training.optimizer", t.get("optimizer"), OptimizerKind::parse) : d.optimizer();
-    double defaultRate = optimizer == OptimizerKind.ADADELTA ? 1.0
-        : optimizer == OptimizerKind.SGD || optimizer == OptimizerKind.MOMENTUM ? 0.01 : d.learningRate();
-    return new TrainingSpec(optimizer,
-        number(t, "training.learningRate", "learningRate", defaultRate),
-        intAt(t, "training.epochs", "epochs", d.epochs()),
-        intAt(t, "training.batchSize", "batchSize", d.batchSize()),
-        number(t, "training.validationSplit", "validationSplit", d.validationSplit()),
-        longAt(t, "training.seed", "seed", d.seed()),
-        intAt(t, "training.patience", "patience", d.patience()));
+  private static String expected(Class<?> type, JsonMappingException.Reference where) {
+    if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+      return "must be a whole number";
+    }
+    if (type == Double.class || type == double.class) {
+      return "must be a number";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "must be true or false";
+    }
+    if (type == String.class || type.isEnum()) {
+      return "must be a string";
+    }
+    if (Collection.class.isAssignableFrom(type)) {
+      return elementType(where) == Integer.class ? "must be an array of whole numbers" : "must be a JSON array";
+    }
+    return "must be a JSON object";
   }
 
-  private static void rejectUnknown(ObjectNode node, String prefix, Set<String> known) {
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-      String field = it.next();
-      if (!known.contains(field)) {
-        throw new SpecException(prefix + field, field, "is not a known field; known fields are "
-            + String.join(", ", new TreeSet<>(known)));
+  /** The element type of the form's list field at {@code where}, or {@code null}. */
+  private static Type elementType(JsonMappingException.Reference where) {
+    if (where == null || where.getFieldName() == null || where.getFrom() == null) {
+      return null;
+    }
+    Class<?> owner = where.getFrom() instanceof Class<?> c ? c : where.getFrom().getClass();
+    for (RecordComponent rc : owner.isRecord() ? owner.getRecordComponents() : new RecordComponent[0]) {
+      if (rc.getName().equals(where.getFieldName()) && rc.getGenericType() instanceof ParameterizedType list) {
+        return list.getActualTypeArguments()[0];
       }
     }
+    return null;
   }
 
-  private static boolean present(JsonNode node, String field) {
-    return node.has(field) && !node.get(field).isNull();
-  }
-
-  private static ObjectNode object(JsonNode node, String field) {
-    JsonNode v = node.get(field);
-    if (!v.isObject()) {
-      throw new SpecException(field, v.toString(), "must be a JSON object");
-    }
-    return (ObjectNode) v;
-  }
-
-  private static JsonNode array(JsonNode node, String field) {
-    JsonNode v = node.get(field);
-    if (!v.isArray()) {
-      throw new SpecException(field, v.toString(), "must be a JSON array");
-    }
-    return v;
-  }
-
-  private static String text(JsonNode node, String field, String fallback) {
-    JsonNode v = node.get(field);
-    if (v == null || v.isNull()) {
-      return fallback;
-    }
-    if (!v.isTextual()) {
-      throw new SpecException(field, v.toString(), "must be a string");
-    }
-    return v.asText();
-  }
-
-  private static <E> E enumValue(JsonNode node, String field, Function<String, E> parse, E fallback) {
-    return present(node, field) ? parseEnum(field, node.get(field), parse) : fallback;
-  }
-
-  private static <E> E parseEnum(String path, JsonNode v, Function<String, E> parse) {
-    if (!v.isTextual()) {
-      throw new SpecException(path, v.toString(), "must be a string");
-    }
-    try {
-      return parse.apply(v.asText());
-    } catch (SpecException e) {
-      // The enum knows its allowed values but not where it sits in the document.
-      String rule = e.getMessage().substring(e.getMessage().indexOf(':') + 2);
-      throw SpecException.withMessage(path, rule, e);
-    }
-  }
-
-  private static int integer(JsonNode node, String field, int fallback) {
-    return intAt(node, field, field, fallback);
-  }
-
-  private static boolean bool(JsonNode node, String path, String field, boolean fallback) {
-    JsonNode v = node.get(field);
-    if (v == null || v.isNull()) {
-      return fallback;
-    }
-    if (!v.isBoolean()) {
-      throw new SpecException(path, v.toString(), "must be true or false");
-    }
-    return v.booleanValue();
-  }
-
-  private static int intAt(JsonNode node, String path, String field, int fallback) {
-    JsonNode v = node.get(field);
-    if (v == null || v.isNull()) {
-      return fallback;
-    }
-    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-      throw new SpecException(path, v.toString(), "must be a whole number");
-    }
-    return v.intValue();
-  }
-
-  private static long longAt(JsonNode node, String path, String field, long fallback) {
-    JsonNode v = node.get(field);
-    if (v == null || v.isNull()) {
-      return fallback;
-    }
-    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-      throw new SpecException(path, v.toString(), "must be a whole number");
-    }
-    return v.longValue();
-  }
-
-  private static double number(JsonNode node, String path, String field, double fallback) {
-    JsonNode v = node.get(field);
-    if (v == null || v.isNull()) {
-      if (Double.isNaN(fallback)) {
-        throw new SpecException(path, null, "is required");
+  private static String path(List<JsonMappingException.Reference> refs) {
+    StringBuilder b = new StringBuilder();
+    for (JsonMappingException.Reference r : refs) {
+      if (r.getFieldName() != null) {
+        b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        b.append('[').append(r.getIndex()).append(']');
       }
-      return fallback;
     }
-    if (!v.isNumber()) {
-      throw new SpecException(path, v.toString(), "must be a number");
-    }
-    return v.doubleValue();
+    return b.toString();
   }
 
-  private static List<Integer> ints(JsonNode node, String field) {
-    return intsAt(node, field, field);
-  }
-
-  private static List<Integer> intsAt(JsonNode node, String path, String field) {
-    JsonNode list = node.get(field);
-    if (list == null || !list.isArray()) {
-      throw new SpecException(path, String.valueOf(list), "must be an array of whole numbers");
-    }
-    List<Integer> out = new ArrayList<>();
-    for (int i = 0; i < list.size(); i++) {
-      JsonNode v = list.get(i);
-      if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-        throw new SpecException(path + "[" + i + "]", v.toString(), "must be a whole number");
+  /** The value the document holds at {@code refs}, or {@code null}. */
+  private static JsonNode at(JsonNode root, List<JsonMappingException.Reference> refs) {
+    JsonNode n = root;
+    for (JsonMappingException.Reference r : refs) {
+      if (n == null) {
+        return null;
       }
-      out.add(v.intValue());
+      n = r.getFieldName() != null ? n.get(r.getFieldName()) : r.getIndex() >= 0 ? n.get(r.getIndex()) : n;
     }
-    return out;
+    return n;
   }
 }

@@ -180,6 +180,23 @@ class GrpcFrontEndTest {
     assertEquals(List.of(15f), v.getOutputs(0).getContents().getFp32ContentsList());
   }
 
+  /** As REST V2: ModelInfer carries one batch (Triton's rule); Predict, as TF Serving's, does not ask for one. */
+  @Test
+  void modelInferBatchedInputsMustShareOneBatchSize() {
+    Map<String, HostTensor> in = Map.of("a", HostTensor.ofInts(new long[] {1, 2}, new int[] {7, -8}),
+        "b", HostTensor.ofLongs(new long[] {2}, new long[] {4, 1}),
+        "c", HostTensor.ofDoubles(new long[] {1}, new double[] {0.3}));
+    for (boolean raw : new boolean[] {true, false}) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> v2.modelInfer(v2Request("typed", "", in, raw)));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+      assertTrue(e.getStatus().getDescription().contains("'a' 1, 'b' 2, 'c' 1"), e.getStatus().getDescription());
+    }
+    PredictRequest.Builder p = PredictRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName("typed"));
+    in.forEach((name, t) -> p.putInputs(name, proto(t, true)));
+    assertEquals(List.of(8L, 2L), predict.predict(p.build()).getOutputsOrThrow("b_times_2").getInt64ValList());
+  }
+
   @Test
   void metadataStatusHealthAndReflection() throws Exception {
     var meta = predict.getModelMetadata(GetModelMetadataRequest.newBuilder()

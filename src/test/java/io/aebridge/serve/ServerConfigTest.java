@@ -2,10 +2,12 @@ package io.aebridge.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aebridge.serve.repository.VersionPolicy;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,5 +135,49 @@ class ServerConfigTest {
   private static void assertMessage(String part, org.junit.jupiter.api.function.Executable run) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, run);
     assertTrue(e.getMessage().contains(part), "expected '" + part + "' in: " + e.getMessage());
+  }
+
+  /**
+   * A config with every field set to a value its default does not have. Checked field by field against the
+   * defaults, so a field added to {@link ServerConfig} and not set here fails the test that uses it.
+   */
+  private ServerConfig everyFieldSet() throws Exception {
+    TestCertificates ca = TestCertificates.authority("wither test CA");
+    TestCertificates.Issued server = ca.server(true);
+    Path cert = TestCertificates.write(dir.resolve("s.crt"), TestCertificates.pem(server.certificate()));
+    Path key = TestCertificates.write(dir.resolve("s.key"), TestCertificates.pkcs8(server));
+    return ServerConfig.builder(dir.resolve("models")).host("0.0.0.0").port(9090).pollInterval(Duration.ofSeconds(7))
+        .settleTime(Duration.ofMillis(300)).versionPolicy(VersionPolicy.all())
+        .model("m", new ServerConfig.ModelSettings(VersionPolicy.latest(2), Map.of("stable", 1L), null))
+        .limits(ServerConfig.Limits.defaults().withMaxBatch(7)).batching(ServerConfig.Batching.off())
+        .ops(new ServerConfig.Ops(false, List.of("ReadFile"), List.of("PyFunc")))
+        .managementToken("0123456789abcdef0123").corsOrigins(List.of("https://app.example"))
+        .requestTimeout(Duration.ofSeconds(3)).idleTimeout(Duration.ofSeconds(4)).bodyTimeout(Duration.ofSeconds(5))
+        .drainTimeout(Duration.ofSeconds(6)).warmup(false).grpcPort(8501).metricsPath("/monitoring/metrics")
+        .sessionThreads(new ServerConfig.SessionThreads(2, 1))
+        .tls(new ServerConfig.Tls(ServerConfig.Tls.Pem.read("cert", cert), ServerConfig.Tls.Pem.read("key", key),
+            null, null, ServerConfig.Tls.Ports.GRPC))
+        .build();
+  }
+
+  /** Every wither goes through one copy of the config; none may drop a field (one once did, after a merge). */
+  @Test
+  void withersKeepEveryOtherField() throws Exception {
+    ServerConfig defaults = ServerConfig.builder(dir).build();
+    ServerConfig full = everyFieldSet();
+    for (RecordComponent c : ServerConfig.class.getRecordComponents()) {
+      assertNotEquals(c.getAccessor().invoke(defaults), c.getAccessor().invoke(full),
+          "everyFieldSet() must set " + c.getName() + " to a value other than its default");
+    }
+    Map<String, ServerConfig.ModelSettings> other = Map.of("other",
+        new ServerConfig.ModelSettings(VersionPolicy.specific(3), Map.of(), ServerConfig.Batching.defaults()));
+    ServerConfig swapped = full.withModels(other);
+    for (RecordComponent c : ServerConfig.class.getRecordComponents()) {
+      Object expected = c.getName().equals("models") ? other : c.getAccessor().invoke(full);
+      assertEquals(expected, c.getAccessor().invoke(swapped), "withModels changed " + c.getName());
+    }
+    assertEquals(full, full.toBuilder().build());
+    assertEquals(full, full.withEnvironment(Map.of()));
+    assertEquals(full, swapped.withModels(full.models()));
   }
 }

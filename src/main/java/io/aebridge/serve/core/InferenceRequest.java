@@ -20,9 +20,13 @@ import java.util.Objects;
  *     its only signature)
  * @param inputs the input tensors by signature input key, in the order given
  * @param outputFilter the output keys wanted, in the order wanted; empty for every output in signature order
+ * @param oneBatchSize whether the inputs whose leading dimension is a batch dimension (variable in the signature)
+ *     must agree on it: the KServe V2 protocol's rule (Triton refuses "input 'b' batch size does not match other
+ *     inputs"). TF Serving's {@code Predict} has no such rule: a signature may take a batch and, say, a lookup
+ *     table of its own length, and such a request runs alone rather than merged with others.
  */
 public record InferenceRequest(String model, VersionSelector version, String signature,
-    Map<String, HostTensor> inputs, List<String> outputFilter) {
+    Map<String, HostTensor> inputs, List<String> outputFilter, boolean oneBatchSize) {
 
   public InferenceRequest {
     Objects.requireNonNull(model, "model");
@@ -36,6 +40,12 @@ public record InferenceRequest(String model, VersionSelector version, String sig
     if (new LinkedHashSet<>(outputFilter).size() != outputFilter.size()) {
       throw ServingException.invalid("The output filter names an output twice: " + outputFilter);
     }
+  }
+
+  /** A request whose batched inputs may differ in batch size (TF Serving's rule). */
+  public InferenceRequest(String model, VersionSelector version, String signature, Map<String, HostTensor> inputs,
+      List<String> outputFilter) {
+    this(model, version, signature, inputs, outputFilter, false);
   }
 
   /** A request for every output of signature {@code signature} (empty for the default). */

@@ -159,7 +159,7 @@ public final class ServingCore {
 
   private InferenceResponse run(ServedModel model, InferenceRequest request, long deadlineNanos) {
     SignatureInfo sig = signature(model, request.signature());
-    RequestCheck.check(model.name(), sig, request.inputs(), request.outputFilter(), maxBatch);
+    RequestCheck.check(model.name(), sig, request, maxBatch);
     Map<String, HostTensor> outputs;
     try {
       outputs = backend.run(model, sig, request.inputs(), deadlineNanos);
@@ -188,7 +188,7 @@ public final class ServingCore {
     CompletableFuture<Map<String, HostTensor>> ran;
     try {
       sig = signature(model, request.signature());
-      RequestCheck.check(model.name(), sig, request.inputs(), request.outputFilter(), maxBatch);
+      RequestCheck.check(model.name(), sig, request, maxBatch);
       ran = backend.submit(model, sig, request.inputs(), deadlineNanos);
     } catch (RuntimeException e) {
       statistics.fail(model.name(), model.version(), System.nanoTime() - start);

@@ -150,7 +150,7 @@ final class InferenceServiceImpl extends GRPCInferenceServiceGrpc.GRPCInferenceS
         InferParameter sigParam = request.getParametersMap().get(SIGNATURE_PARAMETER);
         String signature = sigParam == null ? "" : sigParam.getStringParam();
         return host.core().inferAsync(m, new InferenceRequest(m.name(), new VersionSelector.Number(m.version()),
-            signature, inputs, filter), deadline)
+            signature, inputs, filter, true), deadline)
             .whenComplete((r, e) -> m.close())
             .thenApply(r -> response(request, r, raw));
       } catch (RuntimeException e) {

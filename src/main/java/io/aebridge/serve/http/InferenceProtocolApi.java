@@ -381,8 +381,9 @@ public final class InferenceProtocolApi {
       Request request = parse(body, headerLength, h);
       Map<String, HostTensor> inputs = tensors(request, body, headerLength);
       List<String> filter = request.outputs == null ? List.of() : request.outputs.stream().map(Output::name).toList();
+      // V2: one batch per request, its size shared by every batched input (as Triton).
       InferenceResponse response = s.core().infer(h, new InferenceRequest(m, selector, request.signatureName, inputs,
-          filter), deadline);
+          filter, true), deadline);
       respond(ctx, response, request);
     }
   }

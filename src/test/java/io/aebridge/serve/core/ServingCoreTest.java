@@ -165,6 +165,21 @@ class ServingCoreTest {
   }
 
   @Test
+  void batchSizesMustAgreeOnlyWhereTheRequestSaysSo() {
+    Map<String, HostTensor> in = new LinkedHashMap<>();
+    in.put("a", HostTensor.ofFloats(new long[] {2, 1}, new float[2]));
+    in.put("b", HostTensor.ofLongs(new long[] {3}, new long[3]));
+    ServingException e = assertThrows(ServingException.class, () -> core.infer(
+        new InferenceRequest("m", null, "pair", in, List.of(), true), core.deadline()));
+    assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+    assertTrue(e.getMessage().contains("'a' 2, 'b' 3") && e.getMessage().contains("one batch size"), e.getMessage());
+    // Without the rule the same inputs pass the check and fail later, only on the unservable output.
+    ServingException later = assertThrows(ServingException.class,
+        () -> core.infer(new InferenceRequest("m", null, "pair", in, List.of()), core.deadline()));
+    assertTrue(later.getMessage().contains("DT_STRING"), later.getMessage());
+  }
+
+  @Test
   void unservableOutputsAreRefusedBeforeRunning() {
     Map<String, HostTensor> in = Map.of("a", HostTensor.ofFloats(new long[] {2, 1}, new float[2]),
         "b", HostTensor.ofLongs(new long[] {3}, new long[3]));

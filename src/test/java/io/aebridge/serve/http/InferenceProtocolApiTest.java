@@ -114,7 +114,7 @@ class InferenceProtocolApiTest {
     assertEquals(200, r.status(), r.text());
     assertEquals("[15.0]", r.json().at("/outputs/0/data").toString());
     String typed = "{\"inputs\": [{\"name\": \"a\", \"shape\": [1, 2], \"datatype\": \"INT32\", \"data\": [[7, -8]]}, "
-        + "{\"name\": \"b\", \"shape\": [2], \"datatype\": \"INT64\", \"data\": [4611686018427387903, 1]}, "
+        + "{\"name\": \"b\", \"shape\": [1], \"datatype\": \"INT64\", \"data\": [4611686018427387903]}, "
         + "{\"name\": \"c\", \"shape\": [1], \"datatype\": \"FP64\", \"data\": [0.3]}]}";
     r = SERVER.client.post("/v2/models/typed/infer", typed);
     assertEquals(200, r.status(), r.text());
@@ -125,6 +125,29 @@ class InferenceProtocolApiTest {
     assertEquals("9223372036854775806", outs.get("b_times_2").get("data").get(0).asText());
     assertEquals("FP64", outs.get("c_half").get("datatype").asText());
     assertEquals(0.15, outs.get("c_half").get("data").get(0).asDouble(), 0);
+  }
+
+  /**
+   * A V2 request carries one batch: batched inputs of different first dimensions are refused, as Triton refuses
+   * them ("input 'b' batch size does not match other inputs"); TF Serving's columnar predict takes them.
+   */
+  @Test
+  void batchedInputsMustShareOneBatchSize() {
+    String typed = "{\"inputs\": [{\"name\": \"a\", \"shape\": [1, 2], \"datatype\": \"INT32\", \"data\": [7, -8]}, "
+        + "{\"name\": \"b\", \"shape\": [2], \"datatype\": \"INT64\", \"data\": [4, 1]}, "
+        + "{\"name\": \"c\", \"shape\": [1], \"datatype\": \"FP64\", \"data\": [0.3]}]}";
+    TestClient.Response r = SERVER.client.post("/v2/models/typed/infer", typed);
+    assertEquals(400, r.status(), r.text());
+    assertTrue(r.error().contains("'a' 1, 'b' 2, 'c' 1") && r.error().contains("one batch size"), r.error());
+    String multi = "{\"inputs\": [{\"name\": \"keras_tensor_3\", \"shape\": [2, 5], \"datatype\": \"FP32\", "
+        + "\"data\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}, {\"name\": \"sensor\", \"shape\": [1, 2, 2], "
+        + "\"datatype\": \"FP32\", \"data\": [1, 1, 1, 1]}]}";
+    r = SERVER.client.post("/v2/models/multi_io/infer", multi);
+    assertEquals(400, r.status(), r.text());
+    assertTrue(r.error().contains("'keras_tensor_3' 2, 'sensor' 1"), r.error());
+    r = SERVER.client.post("/v1/models/typed:predict", "{\"inputs\": {\"a\": [[7, -8]], \"b\": [4, 1], \"c\": [0.3]}}");
+    assertEquals(200, r.status(), r.text());
+    assertEquals("[8,2]", r.json().at("/outputs/b_times_2").toString());
   }
 
   @Test
