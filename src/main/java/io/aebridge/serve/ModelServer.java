@@ -159,10 +159,11 @@ public final class ModelServer implements AutoCloseable {
   }
 
   /** The most body bytes read for {@code request}: uploads have their own limit when management is on. */
-  private long bodyLimit(org.eclipse.jetty.server.Request request) {
+  private BodyReader.Limit bodyLimit(org.eclipse.jetty.server.Request request) {
     Limits limits = config.limits();
     return config.managementEnabled() && request.getHttpURI().getPath().startsWith("/v1/management/")
-        ? limits.maxUploadBytes() : limits.maxBodyBytes();
+        ? new BodyReader.Limit(limits.maxUploadBytes(), "limits.maxUploadBytes")
+        : new BodyReader.Limit(limits.maxBodyBytes(), "limits.maxBodyBytes");
   }
 
   private static final String START_ATTRIBUTE = "aebridge.start";

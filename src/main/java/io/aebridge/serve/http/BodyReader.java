@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.ToLongFunction;
+import java.util.function.Function;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -28,12 +28,14 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * <p>What it answers itself, as {@code {"error": "…"}} with the request id and a log line: 408 when the body is
  * not complete within {@link ServerConfig#bodyTimeout()} or the connection goes silent for
  * {@link ServerConfig#idleTimeout()} mid-body; 400 when the body's framing is broken (a bad chunk size, a chunk
- * shorter or longer than its size). A complete body is handed on as the {@link #BODY} request attribute (and as the
- * request's content, for any reader of the input stream). A body beyond its limit is not kept: the handler finds
- * {@link #TOO_LARGE} set (or a declared {@code Content-Length} beyond the limit) and answers 413 at once. Once that
- * answer is written, up to {@link #SWALLOW_BYTES} more of the body is read and dropped before the exchange ends
- * (Tomcat's {@code maxSwallowSize} idea): closing a connection with unread bytes resets it, and a client still
- * sending then reads no answer at all (Java's HttpClient: "header parser received no bytes").
+ * shorter or longer than its size); 413 when the body passes its endpoint's {@link Limit} (a declared
+ * {@code Content-Length} beyond it at once, a chunked body when it gets there). A complete body is handed on as the
+ * {@link #BODY} request attribute (and as the request's content, for any reader of the input stream). Once a 413
+ * is written, up to {@link #SWALLOW_BYTES} more of the body is read and dropped before the exchange ends (Tomcat's
+ * {@code maxSwallowSize} idea): closing a connection with unread bytes resets it, and a client still sending then
+ * reads no answer at all (Java's HttpClient: "header parser received no bytes"). The 413 is written here, not by
+ * the servlet behind: Jetty's servlet layer fails whatever of the body has not arrived when a servlet completes,
+ * which ended the swallowing after the first socket buffer of a slowly sent body.
  *
  * <p>Thread-safety: one {@link Loader} per request; Jetty serialises its demand callbacks, and the body deadline
  * races them through one {@link AtomicBoolean}.
@@ -41,21 +43,27 @@ import org.eclipse.jetty.util.thread.Scheduler;
 public final class BodyReader extends Handler.Wrapper {
   /** Request attribute: the complete body, {@code byte[]}. */
   static final String BODY = "aebridge.body";
-  /** Request attribute: the bytes received when the body passed its limit ({@code Long}); the body is absent. */
-  static final String TOO_LARGE = "aebridge.bodyTooLarge";
   /** How much of an over-limit body is read and dropped after its 413, so that its client can read the answer. */
   static final long SWALLOW_BYTES = 16L << 20;
 
-  private final ToLongFunction<Request> limit;
+  /**
+   * The most body bytes read for a request, and the setting that says so (named in the 413).
+   *
+   * @param bytes the limit, ≥ 0
+   * @param setting the configuration key, e.g. {@code limits.maxBodyBytes}
+   */
+  public record Limit(long bytes, String setting) {}
+
+  private final Function<Request, Limit> limit;
   private final Duration timeout;
   private final HttpErrors.JettyWriter errors;
 
   /**
    * @param limit the most body bytes read for a request (its endpoint's limit)
    * @param timeout how long a body may take in full, from the moment its headers arrived
-   * @param errors writes the 400/408 answers
+   * @param errors writes the 400/408/413 answers
    */
-  public BodyReader(ToLongFunction<Request> limit, Duration timeout, HttpErrors.JettyWriter errors) {
+  public BodyReader(Function<Request, Limit> limit, Duration timeout, HttpErrors.JettyWriter errors) {
     this.limit = limit;
     this.timeout = timeout;
     this.errors = errors;
@@ -69,16 +77,22 @@ public final class BodyReader extends Handler.Wrapper {
     }
     long declared = request.getLength();
     boolean chunked = request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING, "chunked");
-    long max = limit.applyAsLong(request);
     if (!chunked && declared <= 0) {
       return next.handle(request, response, callback);
     }
-    if (!chunked && declared > max) {
-      // The handler refuses it by its declared length alone; what the client still sends is dropped afterwards.
-      return next.handle(request, response, new Swallow(request, callback));
+    Limit max = limit.apply(request);
+    if (!chunked && declared > max.bytes()) {
+      // Refused by its declared length alone; what the client still sends is dropped after the answer.
+      tooLarge(request, response, callback, declared + " bytes (its Content-Length)", max);
+      return true;
     }
     new Loader(next, request, response, callback, chunked ? -1 : declared, max).start();
     return true;
+  }
+
+  private void tooLarge(Request request, Response response, Callback callback, String size, Limit max) {
+    errors.write(request, response, new Swallow(request, callback), 413, "Request body of " + size
+        + " exceeds the limit of " + max.bytes() + " bytes (" + max.setting() + ")");
   }
 
   /** The body of one request, read on demand callbacks. */
@@ -88,20 +102,20 @@ public final class BodyReader extends Handler.Wrapper {
     private final Response response;
     private final Callback callback;
     private final long declared;
-    private final long max;
+    private final Limit max;
     private final AtomicBoolean finished = new AtomicBoolean();
     private byte[] bytes;
     private int size;
     private Scheduler.Task deadline;
 
-    Loader(Handler next, Request request, Response response, Callback callback, long declared, long max) {
+    Loader(Handler next, Request request, Response response, Callback callback, long declared, Limit max) {
       this.next = next;
       this.request = request;
       this.response = response;
       this.callback = callback;
       this.declared = declared;
       this.max = max;
-      this.bytes = new byte[(int) Math.min(declared > 0 ? declared : 8192, max)];
+      this.bytes = new byte[(int) Math.min(declared > 0 ? declared : 8192, max.bytes())];
     }
 
     void start() {
@@ -138,9 +152,9 @@ public final class BodyReader extends Handler.Wrapper {
           ByteBuffer b = chunk.getByteBuffer();
           int n = b.remaining();
           total = size + (long) n;
-          if (total <= max) {
+          if (total <= max.bytes()) {
             if (total > bytes.length) {
-              bytes = Arrays.copyOf(bytes, (int) Math.min(max, Math.max(total, 2L * bytes.length)));
+              bytes = Arrays.copyOf(bytes, (int) Math.min(max.bytes(), Math.max(total, 2L * bytes.length)));
             }
             b.get(bytes, size, n);
             size += n;
@@ -148,9 +162,11 @@ public final class BodyReader extends Handler.Wrapper {
         } finally {
           chunk.release();
         }
-        if (total > max) {
-          request.setAttribute(TOO_LARGE, total);
-          dispatch(onDemandCallback);
+        if (total > max.bytes()) {
+          if (finished.compareAndSet(false, true)) {
+            deadline.cancel();
+            tooLarge(request, response, callback, total + "+ bytes", max);
+          }
           return;
         }
         if (last) {
@@ -176,9 +192,8 @@ public final class BodyReader extends Handler.Wrapper {
 
     private void handleNext() {
       Request whole = new Whole(request, (byte[]) request.getAttribute(BODY));
-      Callback done = request.getAttribute(TOO_LARGE) == null ? callback : new Swallow(request, callback);
       try {
-        if (!next.handle(whole, response, done)) {
+        if (!next.handle(whole, response, callback)) {
           Response.writeError(request, response, callback, 404);
         }
       } catch (Throwable t) {

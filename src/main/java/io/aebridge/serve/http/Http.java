@@ -61,10 +61,6 @@ public final class Http {
     if (declared > max) {
       throw tooLarge(declared, max);
     }
-    Long seen = ctx.attribute(BodyReader.TOO_LARGE);
-    if (seen != null) {
-      throw tooLarge(seen, max);
-    }
     byte[] read = ctx.attribute(BodyReader.BODY);
     if (read != null) {
       if (read.length > max) {

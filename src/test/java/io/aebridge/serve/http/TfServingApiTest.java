@@ -307,6 +307,46 @@ class TfServingApiTest {
     assertEquals(415, r.status());
   }
 
+  /**
+   * A client that sends its whole over-limit body slowly and reads only afterwards (as simple clients do) must
+   * still read the 413: the connection may close after the answer, but only once the body is drained. With the 413
+   * written by the servlet, the body was failed after the first socket buffer and the rest of the send was reset.
+   */
+  @Test
+  void anOverLimitBodySentSlowlyIsDrainedAndItsClientReadsThe413() throws Exception {
+    java.net.URI base = java.net.URI.create(SERVER.server.baseUrl());
+    for (boolean chunked : new boolean[] {false, true}) {
+      try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+        socket.setSoTimeout(20_000);
+        java.io.OutputStream out = socket.getOutputStream();
+        int total = 5 << 20;
+        out.write(("POST /v1/models/half_plus_three:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + (chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + total + "\r\n") + "\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        byte[] piece = new byte[64 << 10];
+        java.util.Arrays.fill(piece, (byte) ' ');
+        for (int sent = 0; sent < total; sent += piece.length) {
+          if (chunked) {
+            out.write((Integer.toHexString(piece.length) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          }
+          out.write(piece);
+          if (chunked) {
+            out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          }
+          out.flush();
+          Thread.sleep(2);
+        }
+        if (chunked) {
+          out.write("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.flush();
+        }
+        String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(answer.startsWith("HTTP/1.1 413 "), (chunked ? "chunked: " : "Content-Length: ") + answer);
+        assertTrue(answer.contains("limits.maxBodyBytes") && answer.contains("X-Request-Id"), answer);
+      }
+    }
+  }
+
   @Test
   void everyResponseHasARequestId() {
     TestClient.Response ok = SERVER.client.get("/v1/models/dense");
