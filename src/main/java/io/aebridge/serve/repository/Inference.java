@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Inference implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Inference.class);
+  /** The longest typical run a non-blocking caller (a gRPC transport thread) may do itself on an idle queue. */
+  static final long SHORT_RUN_NANOS = 500_000;
 
   private final ServerConfig config;
   private final ServerMetrics metrics;
@@ -115,9 +117,11 @@ public final class Inference implements AutoCloseable {
 
   /**
    * As {@link #run}, answered through the returned future instead of by blocking the caller: a batched request
-   * completes on the batch thread that ran it, an unbatched one runs on the batch executor; the model never runs on
-   * the calling thread (a gRPC transport thread must not wait). Past {@code deadlineNanos} the future fails
-   * DEADLINE_EXCEEDED and a still-queued request is dropped from its batch.
+   * completes on the batch thread that ran it, an unbatched one runs on the batch executor. The calling thread (a
+   * gRPC transport thread, which must not wait) runs the model only when its queue is idle and the signature's
+   * recent runs took at most {@link #SHORT_RUN_NANOS}: a lone small request then costs no hand-off to a batch
+   * thread and back, and a transport thread is never held longer than such a run. Past {@code deadlineNanos} the
+   * future fails DEADLINE_EXCEEDED and a still-queued request is dropped from its batch.
    */
   CompletableFuture<Map<String, HostTensor>> submit(ModelHandle model, SignatureInfo sig,
       Map<String, HostTensor> inputs, long deadlineNanos, InferenceStatistics stats) {
@@ -156,7 +160,7 @@ public final class Inference implements AutoCloseable {
         () -> new BatchQueue(model.name(), sig.key(), batching));
     Pending p = new Pending(model.retain(), sig, inputs, rows, deadlineNanos, stats);
     try {
-      queue.submit(p, false);
+      queue.submit(p, queue.runsAreShort());
     } catch (RuntimeException e) {
       p.handle.close();
       return CompletableFuture.failedFuture(e);
@@ -258,6 +262,8 @@ public final class Inference implements AutoCloseable {
     private final AtomicInteger queuedForModel;
     private int queuedRows;
     private boolean scheduled;
+    /** Moving average of this signature's session runs (ns), -1 before the first. */
+    private volatile long typicalRunNanos = -1;
 
     BatchQueue(String model, String signature, ServerConfig.Batching batching) {
       this.model = model;
@@ -270,9 +276,21 @@ public final class Inference implements AutoCloseable {
       });
     }
 
+    /** Whether this signature's runs are short enough for a transport thread to do one (see {@link #submit}). */
+    boolean runsAreShort() {
+      long t = typicalRunNanos;
+      return t >= 0 && t <= SHORT_RUN_NANOS;
+    }
+
+    private void ranFor(long nanos) {
+      long t = typicalRunNanos;
+      typicalRunNanos = t < 0 ? nanos : (7 * t + nanos) / 8;
+    }
+
     /**
-     * Queues {@code p}. With {@code callerMayRun} (a caller that would block on the answer anyway) and the queue
-     * idle with no delay to wait, the caller runs the batch itself: a lone request then costs no hand-off to a
+     * Queues {@code p}. With {@code callerMayRun} (a caller that would block on the answer anyway, or one whose
+     * runs are short, see {@link #runsAreShort}) and the queue idle with no delay to wait, the caller runs the batch
+     * itself: a lone request then costs no hand-off to a
      * batch thread and back (two thread wake-ups, about as much as the model's own call on a small machine).
      * Requests that arrive meanwhile queue up and run next on the batch executor, as always.
      */
@@ -411,6 +429,7 @@ public final class Inference implements AutoCloseable {
         batch.forEach(this::runAlone);
         return;
       }
+      ranFor(System.nanoTime() - start);
       first.stats.execution(model, first.handle.version(), rows, System.nanoTime() - start);
       batch.forEach(p -> p.stats.queued(model, p.handle.version(), start - p.enqueuedAt));
       for (HostTensor out : outputs.values()) {
@@ -446,6 +465,7 @@ public final class Inference implements AutoCloseable {
         p.finish(null, e);
         return;
       }
+      ranFor(System.nanoTime() - start);
       p.stats.execution(model, p.handle.version(), p.rows, System.nanoTime() - start);
       p.stats.queued(model, p.handle.version(), start - p.enqueuedAt);
       p.finish(out, null);
