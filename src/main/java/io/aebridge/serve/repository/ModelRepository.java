@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The model list itself (which models, their base paths, version policies and labels) can be replaced while
  * serving: {@link #reconfigure} applies a new list at once, {@link #followModels} re-reads one every so often (TF
- * Serving's {@code --model_config_file_poll_wait_seconds}). Models added are loaded, models removed are retired as
+ * Serving's {@code --model_config_file_poll_wait_seconds}), and {@link #serveExactly} makes a list the whole served
+ * set (TF Serving's gRPC reload). Models added are loaded, models removed are retired as
  * above, and a model whose base path changed has its versions loaded from the new folder before the old ones are
  * retired.
  *
@@ -263,7 +264,7 @@ public final class ModelRepository implements AutoCloseable {
       disabled.addAll(dropped);
       scanSettled(false);
       List<String> unavailable = new ArrayList<>();
-      for (String name : next.models().keySet()) {
+      for (String name : new TreeSet<>(next.models().keySet())) {
         Entry entry = table.entry(name);
         if (!servedBefore.contains(name) && (entry == null || !entry.anyAvailable())) {
           unavailable.add("'" + name + "' (" + (entry == null || entry.slots.isEmpty()
