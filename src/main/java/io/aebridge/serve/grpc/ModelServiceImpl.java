@@ -64,6 +64,8 @@ final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBase {
    * {@code <models root>/<name>} on a server started with a models root) with their version policy and labels, and
    * every other model is unloaded. The call waits until every load the change causes has finished — new models,
    * and new versions of listed ones — and answers OK only when each newly listed model has an available version.
+   * A client deadline that passes first ends the call for the client; the reload still completes. Reloads run one
+   * at a time, on the repository's loader thread.
    *
    * <p>Codes: UNAUTHENTICATED / PERMISSION_DENIED without the management token; UNIMPLEMENTED for
    * {@code custom_model_config} (TF Serving answers INVALID_ARGUMENT there, since it supports it only at start-up);

@@ -46,6 +46,8 @@ public final class TfServingModels {
     return models(config, RELOAD_SOURCE, current, true);
   }
 
+  // model_type is deprecated in TF Serving's proto; it is read only to refuse OTHER, which old configs still carry.
+  @SuppressWarnings("deprecation")
   private static Map<String, ModelSettings> models(ModelServerConfig config, String source, ServerConfig current,
       boolean absoluteOnly) {
     switch (config.getConfigCase()) {
