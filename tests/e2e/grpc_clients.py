@@ -5,7 +5,9 @@ For every committed reference model (tests/fixtures/python/*/manifest.json) and 
 Java-trained model: outputs over gRPC equal the REST :predict outputs exactly and Python's goldens to <= 1e-5, in
 both TensorProto encodings (tensor_content, typed *_val) and both V2 encodings (raw_input_contents, typed contents).
 Triton's model configuration and statistics (get_model_config, get_inference_statistics) equal REST's /config and
-/stats. Error codes as the issue lists them. Prints one `ok   ` / `FAIL ` line per check; exits 1 when one failed.
+/stats. Error codes as the issue lists them. Last, a HandleReloadConfigRequest with a base_path outside the models
+root, a specific version policy and labels, then Predict by label. Prints one `ok   ` / `FAIL ` line per check;
+exits 1 when one failed.
 
 Usage: grpc_clients.py HTTP_PORT GRPC_PORT TOKEN [JAVA_MODEL_NAME JAVA_MODEL_DIR]
 """
@@ -225,7 +227,56 @@ def main():
     check(not client.is_model_ready("py-demo-frozen"), "tritonclient unload_model with token")
     client.load_model("py-demo-frozen", headers=auth)
     check(client.is_model_ready("py-demo-frozen"), "tritonclient load_model with token")
+    reload_config(models, predict, token)  # last: it changes the served set
     sys.exit(1 if failures else 0)
+
+
+def reload_config(models, predict, token):
+    """HandleReloadConfigRequest with TF Serving's own ModelServiceStub: a model from a base_path outside the
+    models root with a specific version policy and labels, one root model by name, the rest unloaded."""
+    import shutil
+    import tempfile
+    root = os.environ.get("ROOT", ".")
+    base = os.path.join(tempfile.mkdtemp(prefix="aebridge-reload-"), "relocated")
+    for v in ("1", "2", "3"):
+        shutil.copytree(os.path.join(root, "saved-models/py-demo-tf-module/1"), os.path.join(base, v))
+    auth = [("authorization", f"Bearer {token}")]
+    req = model_management_pb2.ReloadConfigRequest()
+    kept = req.config.model_config_list.config.add(name="py-demo-tf-module", model_platform="tensorflow")
+    m = req.config.model_config_list.config.add(name="relocated", base_path=base, model_platform="tensorflow")
+    m.model_version_policy.specific.versions.extend([1, 2])
+    m.version_labels["stable"] = 1
+    m.version_labels["canary"] = 2
+    try:
+        resp = models.HandleReloadConfigRequest(req, metadata=auth, timeout=300)
+        check(resp.status.error_code == 0, "tfserving-api reload: base_path outside the root, specific policy, labels",
+              str(resp.status))
+    except grpc.RpcError as e:
+        check(False, "tfserving-api reload: base_path outside the root, specific policy, labels",
+              f"{e.code()}: {e.details()}")
+        shutil.rmtree(os.path.dirname(base), ignore_errors=True)
+        return
+    status_req = get_model_status_pb2.GetModelStatusRequest()
+    status_req.model_spec.name = "relocated"
+    versions = sorted(s.version for s in models.GetModelStatus(status_req, timeout=30).model_version_status
+                      if s.state == get_model_status_pb2.ModelVersionStatus.AVAILABLE)
+    check(versions == [1, 2], "tfserving-api reload: the specific policy serves versions 1 and 2", str(versions))
+    for label, version in (("stable", 1), ("canary", 2)):
+        p = predict_pb2.PredictRequest()
+        p.model_spec.name = "relocated"
+        p.model_spec.version_label = label
+        p.inputs["x"].CopyFrom(tf.make_tensor_proto(np.zeros((1, 784), np.float32)))
+        got = predict.Predict(p, timeout=60).model_spec.version.value
+        check(got == version, f"tfserving-api reload: Predict by label {label} runs version {version}", str(got))
+    gone = predict_pb2.PredictRequest()
+    gone.model_spec.name = "py-demo-frozen"
+    gone.inputs["x"].CopyFrom(tf.make_tensor_proto(np.zeros((1, 784), np.float32)))
+    expect_code(grpc.StatusCode.NOT_FOUND, "tfserving-api reload: a model it does not list is unloaded",
+                lambda: predict.Predict(gone, timeout=30))
+    kept.base_path = "relative/path"
+    expect_code(grpc.StatusCode.INVALID_ARGUMENT, "tfserving-api reload: a relative base_path INVALID_ARGUMENT",
+                lambda: models.HandleReloadConfigRequest(req, metadata=auth, timeout=60))
+    shutil.rmtree(os.path.dirname(base), ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import io.aebridge.serve.ServerConfig;
 import io.aebridge.serve.ServerConfig.Batching;
 import io.aebridge.serve.ServerConfig.ModelSettings;
 import io.aebridge.serve.ServerConfig.SessionThreads;
+import io.aebridge.serve.repository.TfServingModels;
 import io.aebridge.serve.repository.VersionPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -163,7 +164,7 @@ final class TfServingCommand implements Callable<Integer> {
     if (modelConfigPollSeconds > 0 && !modelConfigFile.isEmpty()) {
       Path file = Path.of(modelConfigFile);
       server.repository().followModels(
-          () -> TfServingFiles.models(TfServingFiles.modelServerConfig(file), modelConfigFile),
+          () -> TfServingModels.fromFile(TfServingFiles.modelServerConfig(file), modelConfigFile),
           Duration.ofSeconds(modelConfigPollSeconds));
     }
     List<String> models = new ArrayList<>(cfg.models().keySet());
@@ -257,7 +258,7 @@ final class TfServingCommand implements Callable<Integer> {
         System.err.println("tfserving: --model_config_file is given, so --model_name and --model_base_path are "
             + "not used (as in TF Serving)");
       }
-      return TfServingFiles.models(TfServingFiles.modelServerConfig(Path.of(modelConfigFile)), modelConfigFile);
+      return TfServingModels.fromFile(TfServingFiles.modelServerConfig(Path.of(modelConfigFile)), modelConfigFile);
     }
     if (modelBasePath.isBlank()) {
       throw new IllegalArgumentException("--model_base_path is required (the folder holding the model's version "

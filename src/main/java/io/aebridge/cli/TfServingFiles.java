@@ -4,27 +4,22 @@ import com.google.protobuf.Message;
 import com.google.protobuf.TextFormat;
 import io.aebridge.serve.ServerConfig;
 import io.aebridge.serve.ServerConfig.Batching;
-import io.aebridge.serve.ServerConfig.ModelSettings;
-import io.aebridge.serve.repository.VersionPolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import tensorflow.serving.BatchingParametersOuterClass.BatchingParameters;
-import tensorflow.serving.FileSystemStoragePathSource.FileSystemStoragePathSourceConfig.ServableVersionPolicy;
-import tensorflow.serving.ModelServerConfigOuterClass.ModelConfig;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
-import tensorflow.serving.ModelServerConfigOuterClass.ModelType;
 import tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig;
 import tensorflow.serving.SslConfig.SSLConfig;
 
 /**
  * TF Serving's text-format config files, read with protobuf's own {@link TextFormat} into the classes generated
  * from TF Serving's protos ({@code src/main/proto/tensorflow_serving/config/}), then mapped onto
- * {@link ServerConfig}'s records. What AE Bridge cannot honour is refused by field name, never dropped.
+ * {@link ServerConfig}'s records; the model list itself is converted by
+ * {@link io.aebridge.serve.repository.TfServingModels}, which a gRPC reload uses too. What AE Bridge cannot honour
+ * is refused by field name, never dropped.
  */
 final class TfServingFiles {
   /** Where TF Serving exposes Prometheus metrics when the monitoring config names no path. */
@@ -93,77 +88,6 @@ final class TfServingFiles {
       throw new IllegalArgumentException(file + ": not a valid text-format " + type + ": " + e.getMessage(), e);
     }
     return (M) builder.build();
-  }
-
-  /**
-   * The models of a {@code ModelServerConfig}: name → settings with the model's own base path, version policy
-   * and labels. Relative base paths are taken from the working directory, as TF Serving does.
-   *
-   * @throws IllegalArgumentException naming the model and field that AE Bridge does not support or that is wrong
-   */
-  static Map<String, ModelSettings> models(ModelServerConfig config, String source) {
-    switch (config.getConfigCase()) {
-      case CUSTOM_MODEL_CONFIG -> throw new IllegalArgumentException(source + ": custom_model_config is not "
-          + "supported (TF Serving's own server refuses it too); use model_config_list");
-      case CONFIG_NOT_SET -> throw new IllegalArgumentException(source + ": lists no model (expected "
-          + "model_config_list { config { name: \"...\" base_path: \"...\" } })");
-      default -> { }
-    }
-    Map<String, ModelSettings> models = new LinkedHashMap<>();
-    int index = 0;
-    for (ModelConfig m : config.getModelConfigList().getConfigList()) {
-      index++;
-      String where = source + ": model_config_list config #" + index
-          + (m.getName().isEmpty() ? "" : " ('" + m.getName() + "')");
-      if (!ServerConfig.validModelName(m.getName())) {
-        throw new IllegalArgumentException(where + ": name must be a model name ([A-Za-z0-9._-], 1–100 "
-            + "characters, not starting with '.'), found '" + m.getName() + "'");
-      }
-      if (models.containsKey(m.getName())) {
-        throw new IllegalArgumentException(where + ": the name '" + m.getName() + "' is listed twice");
-      }
-      if (m.getBasePath().isBlank()) {
-        throw new IllegalArgumentException(where + ": base_path is required (the folder holding the model's "
-            + "version folders, e.g. /models/" + m.getName() + ")");
-      }
-      if (!m.getModelPlatform().isEmpty() && !m.getModelPlatform().equals("tensorflow")) {
-        throw new IllegalArgumentException(where + ": model_platform '" + m.getModelPlatform()
-            + "' is not supported; AE Bridge serves \"tensorflow\" SavedModels");
-      }
-      if (m.getModelType() == ModelType.OTHER) {
-        throw new IllegalArgumentException(where + ": model_type OTHER is not supported (TENSORFLOW only)");
-      }
-      if (m.hasLoggingConfig()) {
-        throw new IllegalArgumentException(where + ": logging_config (request logging) is not supported by AE "
-            + "Bridge; remove it");
-      }
-      try {
-        models.put(m.getName(), new ModelSettings(versionPolicy(m.getModelVersionPolicy()),
-            Map.copyOf(m.getVersionLabelsMap()), null, Path.of(m.getBasePath())));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-      }
-    }
-    if (models.isEmpty()) {
-      throw new IllegalArgumentException(source + ": model_config_list lists no model");
-    }
-    return models;
-  }
-
-  /** TF Serving's {@code ServableVersionPolicy}; unset is the latest version, as there. */
-  static VersionPolicy versionPolicy(ServableVersionPolicy p) {
-    return switch (p.getPolicyChoiceCase()) {
-      case LATEST -> VersionPolicy.latest(Math.max(1, p.getLatest().getNumVersions()));
-      case ALL -> VersionPolicy.all();
-      case SPECIFIC -> {
-        if (p.getSpecific().getVersionsCount() == 0) {
-          throw new IllegalArgumentException("model_version_policy specific lists no version");
-        }
-        yield VersionPolicy.specific(p.getSpecific().getVersionsList().stream().mapToLong(Long::longValue)
-            .toArray());
-      }
-      case POLICYCHOICE_NOT_SET -> VersionPolicy.latest();
-    };
   }
 
   /**

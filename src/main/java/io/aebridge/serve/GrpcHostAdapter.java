@@ -1,13 +1,17 @@
 package io.aebridge.serve;
 
 import io.aebridge.serve.core.ServingCore;
+import io.aebridge.serve.core.ServingException;
 import io.aebridge.serve.grpc.GrpcHost;
+import io.aebridge.serve.repository.ModelRepository;
+import io.aebridge.serve.repository.TfServingModels;
 import io.aebridge.serve.repository.VersionPolicy;
 import io.aebridge.serve.repository.VersionStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
 
 /** Hands this server's repository, token and metrics to the gRPC front-ends ({@code serve.grpc}). Thread-safe. */
 final class GrpcHostAdapter implements GrpcHost {
@@ -68,8 +72,13 @@ final class GrpcHostAdapter implements GrpcHost {
   }
 
   @Override
-  public List<String> knownModels() {
-    return services.repository().knownModels();
+  public void reloadConfig(ModelServerConfig config) {
+    ModelRepository repository = services.repository();
+    try {
+      repository.serveExactly(TfServingModels.forReload(config, repository.config()));
+    } catch (IllegalArgumentException e) {
+      throw ServingException.invalid(e.getMessage());
+    }
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.aebridge.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +11,10 @@ import io.aebridge.serve.ModelServer;
 import io.aebridge.serve.ServerConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -27,10 +32,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
+import tensorflow.serving.FileSystemStoragePathSource.FileSystemStoragePathSourceConfig.ServableVersionPolicy;
 import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
 import tensorflow.serving.GetModelStatus.GetModelStatusResponse;
 import tensorflow.serving.GetModelStatus.ModelVersionStatus;
 import tensorflow.serving.Model.ModelSpec;
+import tensorflow.serving.ModelManagement.ReloadConfigRequest;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelConfig;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelConfigList;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
 import tensorflow.serving.ModelServiceGrpc;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.Predict.PredictResponse;
@@ -168,6 +178,66 @@ class TfServingServerTest {
       assertEquals(200, prometheus.statusCode());
       assertTrue(prometheus.body().contains("aebridge_models_loaded"), prometheus.body());
     }
+  }
+
+  /**
+   * A gRPC HandleReloadConfigRequest on a server started as TF Serving (no models root): the request's config
+   * becomes the served set, as in TF Serving — the model of --model_name is dropped, a model in another folder is
+   * served with a specific policy and labels — and a base path that is empty or relative is refused as there.
+   */
+  @Test
+  void grpcReloadReplacesTheServedSet() throws Exception {
+    Path a = dir.resolve("store/a");
+    for (String v : List.of("1", "2", "3")) {
+      copyTree(DEMO.resolve("1"), a.resolve(v));
+    }
+    String token = "tfserving-reload-token-0123";
+    Map<String, String> env = Map.of("AEBRIDGE_HOST", "127.0.0.1", "AEBRIDGE_TOKEN", token);
+    int grpcPort = freePort();
+    try (ModelServer server = TfServingCommandTest.parse("--model_name=m", "--model_base_path=" + DEMO,
+        "--port=" + grpcPort).start(env)) {
+      ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+      try {
+        Metadata bearer = new Metadata();
+        bearer.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        var models = ModelServiceGrpc.newBlockingStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer));
+        var predict = PredictionServiceGrpc.newBlockingStub(channel);
+        ModelConfig.Builder entry = ModelConfig.newBuilder().setName("a").setBasePath(a.toString())
+            .setModelPlatform("tensorflow").setModelVersionPolicy(ServableVersionPolicy.newBuilder()
+                .setSpecific(ServableVersionPolicy.Specific.newBuilder().addVersions(1).addVersions(2)))
+            .putVersionLabels("stable", 1).putVersionLabels("canary", 2);
+        var ok = models.handleReloadConfigRequest(ReloadConfigRequest.newBuilder().setConfig(ModelServerConfig
+            .newBuilder().setModelConfigList(ModelConfigList.newBuilder().addConfig(entry))).build());
+        assertEquals(org.tensorflow.proto.error.Code.OK, ok.getStatus().getErrorCode());
+        for (var label : Map.of("stable", 1L, "canary", 2L).entrySet()) {
+          PredictResponse r = predict.predict(PredictRequest.newBuilder().setModelSpec(ModelSpec.newBuilder()
+              .setName("a").setVersionLabel(label.getKey())).putInputs("x", zeroDigitProto()).build());
+          assertEquals(label.getValue(), r.getModelSpec().getVersion().getValue(), label.getKey());
+        }
+        StatusRuntimeException dropped = assertThrows(StatusRuntimeException.class, () -> predict.predict(
+            PredictRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName("m"))
+                .putInputs("x", zeroDigitProto()).build()));
+        assertEquals(Status.Code.NOT_FOUND, dropped.getStatus().getCode());
+        for (String basePath : List.of("", "relative/a")) {
+          StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> models
+              .handleReloadConfigRequest(ReloadConfigRequest.newBuilder().setConfig(ModelServerConfig.newBuilder()
+                  .setModelConfigList(ModelConfigList.newBuilder().addConfig(entry.clone().setBasePath(basePath))))
+                  .build()));
+          assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode(), refused.toString());
+          assertTrue(refused.getStatus().getDescription().contains("base_path"), refused.toString());
+        }
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  private static TensorProto zeroDigitProto() {
+    return TensorProto.newBuilder().setDtype(DataType.DT_FLOAT)
+        .setTensorShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dim.newBuilder().setSize(1))
+            .addDim(TensorShapeProto.Dim.newBuilder().setSize(784)))
+        .addAllFloatVal(java.util.Collections.nCopies(784, 0f)).build();
   }
 
   /**

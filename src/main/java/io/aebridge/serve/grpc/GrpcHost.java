@@ -2,6 +2,7 @@ package io.aebridge.serve.grpc;
 
 import io.aebridge.serve.core.ServingCore;
 import java.util.List;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
 
 /**
  * What the model server gives its gRPC front-ends besides the {@link ServingCore}: model states, readiness, the
@@ -42,8 +43,17 @@ public interface GrpcHost {
    */
   void unload(String model);
 
-  /** Every model the folder holds (served or unloaded). */
-  List<String> knownModels();
+  /**
+   * Serves exactly the models of {@code config}'s {@code model_config_list} (TF Serving's
+   * {@code HandleReloadConfigRequest}): each from its {@code base_path} with its version policy and labels; models
+   * not listed are unloaded. Returns once the loads the change causes have finished. Management.
+   *
+   * @throws io.aebridge.serve.core.ServingException INVALID_ARGUMENT naming the field of a config the server cannot
+   *     serve; NOT_FOUND naming a base path that does not exist; FAILED_PRECONDITION naming a label on a version that
+   *     would not be served (nothing changed in these three cases); UNKNOWN naming the models new to the server
+   *     that did not become available (the new list is in force)
+   */
+  void reloadConfig(ModelServerConfig config);
 
   /**
    * The serving settings of {@code model} that Triton's model configuration reports (its {@code ModelConfig}

@@ -4,25 +4,20 @@ import io.aebridge.serve.core.ErrorCode;
 import io.aebridge.serve.core.ServingException;
 import io.aebridge.serve.core.Texts;
 import io.grpc.stub.StreamObserver;
-import java.nio.file.Path;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import org.tensorflow.proto.error.Code;
 import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
 import tensorflow.serving.GetModelStatus.GetModelStatusResponse;
 import tensorflow.serving.GetModelStatus.ModelVersionStatus;
 import tensorflow.serving.ModelManagement.ReloadConfigRequest;
 import tensorflow.serving.ModelManagement.ReloadConfigResponse;
-import tensorflow.serving.ModelServerConfigOuterClass.ModelConfig;
 import tensorflow.serving.ModelServiceGrpc;
 import tensorflow.serving.Status.StatusProto;
 
 /**
  * TF Serving's {@code tensorflow.serving.ModelService}: {@code GetModelStatus}, and {@code HandleReloadConfigRequest}
- * behind the management token. A reload names the models of the models folder to serve: the listed ones are
- * (re)loaded, the others unloaded (their files stay), as TF Serving replaces its served set. Models come from the
- * models folder only, and version policies and labels from the server's config file.
+ * behind the management token, which replaces the served set with the request's {@code model_config_list} (base
+ * paths, version policies and labels) as TF Serving does; see {@link #handleReloadConfigRequest}.
  */
 final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBase {
   private final GrpcHost host;
@@ -63,6 +58,23 @@ final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBase {
     });
   }
 
+  /**
+   * Makes the request's {@code ModelServerConfig} the served set, as TF Serving's {@code ServerCore::ReloadConfig}:
+   * listed models are served from their {@code base_path} (absolute, as TF Serving requires; empty means
+   * {@code <models root>/<name>} on a server started with a models root) with their version policy and labels, and
+   * every other model is unloaded. The call waits until every load the change causes has finished — new models,
+   * and new versions of listed ones — and answers OK only when each newly listed model has an available version.
+   * A client deadline that passes first ends the call for the client; the reload still completes. Reloads run one
+   * at a time, on the repository's loader thread.
+   *
+   * <p>Codes: UNAUTHENTICATED / PERMISSION_DENIED without the management token; UNIMPLEMENTED for
+   * {@code custom_model_config} (TF Serving answers INVALID_ARGUMENT there, since it supports it only at start-up);
+   * INVALID_ARGUMENT naming the field of a config that is wrong or that AE Bridge cannot serve (no
+   * {@code model_config_list}, a name listed twice, a relative path); NOT_FOUND naming a base path that does not
+   * exist; FAILED_PRECONDITION for a label on a version the reload would not serve (TF Serving's code for a label on
+   * an unavailable version); nothing changes in these cases. UNKNOWN, as TF Serving's "N model(s) did not become
+   * available", when a newly listed model failed to load; the new list then stays in force.
+   */
   @Override
   public void handleReloadConfigRequest(ReloadConfigRequest request, StreamObserver<ReloadConfigResponse> out) {
     GrpcErrors.answer(out, () -> {
@@ -71,32 +83,7 @@ final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBase {
         throw new ServingException(ErrorCode.UNIMPLEMENTED, "custom_model_config is not supported; send "
             + "model_config_list");
       }
-      Set<String> wanted = new LinkedHashSet<>();
-      List<String> known = host.knownModels();
-      for (ModelConfig m : request.getConfig().getModelConfigList().getConfigList()) {
-        String name = m.getName();
-        if (!known.contains(name)) {
-          throw ServingException.notFound("No model folder '" + Texts.abbreviate(name) + "' under the models "
-              + "root; models are " + known);
-        }
-        if (!m.getBasePath().isEmpty() && !Path.of(m.getBasePath()).getFileName().toString().equals(name)) {
-          throw ServingException.invalid("Model '" + name + "': base_path '" + Texts.abbreviate(m.getBasePath())
-              + "' is not its folder; this server serves <models root>/<name> (leave base_path empty)");
-        }
-        if (m.hasModelVersionPolicy() || m.getVersionLabelsCount() > 0) {
-          throw new ServingException(ErrorCode.UNIMPLEMENTED, "Model '" + name + "': version policies and labels"
-              + " are set in the server's config file, not by a reload");
-        }
-        wanted.add(name);
-      }
-      for (String name : known) {
-        if (!wanted.contains(name)) {
-          host.unload(name);
-        }
-      }
-      for (String name : wanted) {
-        host.load(name);
-      }
+      host.reloadConfig(request.getConfig());
       return ReloadConfigResponse.newBuilder().setStatus(StatusProto.newBuilder().setErrorCode(Code.OK)).build();
     });
   }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -58,7 +59,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The model list itself (which models, their base paths, version policies and labels) can be replaced while
  * serving: {@link #reconfigure} applies a new list at once, {@link #followModels} re-reads one every so often (TF
- * Serving's {@code --model_config_file_poll_wait_seconds}). Models added are loaded, models removed are retired as
+ * Serving's {@code --model_config_file_poll_wait_seconds}), and {@link #serveExactly} makes a list the whole served
+ * set (TF Serving's gRPC reload). Models added are loaded, models removed are retired as
  * above, and a model whose base path changed has its versions loaded from the new folder before the old ones are
  * retired.
  *
@@ -225,6 +227,83 @@ public final class ModelRepository implements AutoCloseable {
         lastError[0] = message;
       }
     }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Serves exactly {@code models} from now on: TF Serving's {@code HandleReloadConfigRequest}. Unlike
+   * {@link #reconfigure}, models under the models root that are not listed are unloaded too (their files stay; they
+   * stay unloaded until a later reload lists them or {@link #load} is called, and a model folder added to the root
+   * later is served as usual), and listed models that were unloaded are served again. Checked first, nothing
+   * changed when a check fails: every listed model's folder exists, and every label names a version its policy
+   * would serve among the versions on disk (TF Serving refuses a label on a version that is not available; this
+   * server allows one that the same reload loads).
+   *
+   * <p>Runs on the loader thread and returns once every load the change causes has finished (loaded, or failed and
+   * reported in {@link #status}); a version whose files are still being written is given up to three settle times,
+   * as at start-up. As in TF Serving, a model new to the server that then has no available version fails the call
+   * with UNKNOWN, but the new list stays in force (the other models are served as listed).
+   *
+   * @param models the whole new model list by name, each with its own settings
+   * @throws IllegalArgumentException naming the bad value when the list does not make a valid config
+   * @throws ServingException NOT_FOUND naming a model whose folder does not exist; FAILED_PRECONDITION naming a
+   *     label on a version that would not be served; UNKNOWN naming the new models that did not become available
+   */
+  public void serveExactly(Map<String, ServerConfig.ModelSettings> models) {
+    ServerConfig next = config.withModels(models);
+    onLoader(() -> {
+      for (String name : next.models().keySet()) {
+        checkListed(next, name);
+      }
+      Set<String> servedBefore = Set.copyOf(table.servedModels());
+      SortedSet<String> dropped = new TreeSet<>(ModelFolders.list(root, next.models()).models());
+      dropped.removeAll(next.models().keySet());
+      LOG.info("Reload: serving {}{} (was {})", next.models().keySet(),
+          dropped.isEmpty() ? "" : ", unloading " + dropped, servedBefore);
+      config = config.withModels(next.models());
+      disabled.removeAll(next.models().keySet());
+      disabled.addAll(dropped);
+      scanSettled(false);
+      List<String> unavailable = new ArrayList<>();
+      for (String name : new TreeSet<>(next.models().keySet())) {
+        Entry entry = table.entry(name);
+        if (!servedBefore.contains(name) && (entry == null || !entry.anyAvailable())) {
+          unavailable.add("'" + name + "' (" + (entry == null || entry.slots.isEmpty()
+              ? "no version folder under " + next.modelDir(name) : entry.statusText()) + ")");
+        }
+      }
+      if (!unavailable.isEmpty()) {
+        throw new ServingException(ErrorCode.UNKNOWN, unavailable.size() + " model(s) did not become available: "
+            + String.join(", ", unavailable) + "; the new model list is in force");
+      }
+      return null;
+    });
+  }
+
+  /** A listed model's folder exists and its labels name versions its policy would serve. */
+  private static void checkListed(ServerConfig next, String name) {
+    Path dir = next.modelDir(name);
+    if (dir == null || !Files.isDirectory(dir)) {
+      throw ServingException.notFound("Could not find base path " + dir + " for model '" + name + "'");
+    }
+    Map<String, Long> labels = next.labelsOf(name);
+    if (labels.isEmpty()) {
+      return;
+    }
+    List<Long> onDisk;
+    try {
+      onDisk = new ArrayList<>(ModelFolders.versions(dir).keySet());
+    } catch (IOException e) {
+      throw ServingException.notFound("Cannot read base path " + dir + " of model '" + name + "': " + e);
+    }
+    VersionPolicy policy = next.versionPolicyOf(name);
+    List<Long> served = policy.select(onDisk);
+    for (Map.Entry<String, Long> label : new TreeMap<>(labels).entrySet()) {
+      if (!served.contains(label.getValue())) {
+        throw new ServingException(ErrorCode.FAILED_PRECONDITION, "Model '" + name + "': label '" + label.getKey()
+            + "' names version " + label.getValue() + ", which would not be served (versions on disk " + onDisk
+            + ", version policy " + policy + " serves " + served + ")");
+      }
+    }
   }
 
   /**

@@ -5,6 +5,7 @@
  * passed the graph, {@code FailedVersions} remembers what would not load), and {@link
  * io.aebridge.serve.repository.Inference} runs checked requests on them through per-signature batching queues.
  * {@link io.aebridge.serve.repository.CoreBackend} plugs both into the protocol-neutral
- * {@link io.aebridge.serve.core.ServingCore}. Knows no transport.
+ * {@link io.aebridge.serve.core.ServingCore}. {@link io.aebridge.serve.repository.TfServingModels} turns TF
+ * Serving's {@code ModelServerConfig} (a config file or a gRPC reload) into the model list. Knows no transport.
  */
 package io.aebridge.serve.repository;
