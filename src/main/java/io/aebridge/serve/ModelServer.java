@@ -21,6 +21,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -192,7 +193,9 @@ public final class ModelServer implements AutoCloseable {
       if (server.grpc != null) {
         server.grpc.markServing();
       }
-      LOG.info("Models ready: {}", server.services.repository().servedModels());
+      // The JVM's own uptime: in a container it separates the server's start from the runtime's (podman, kubelet).
+      LOG.info("Models ready: {} ({} ms after the JVM started)", server.services.repository().servedModels(),
+          ManagementFactory.getRuntimeMXBean().getUptime());
       return server;
     } catch (RuntimeException e) {
       server.close();
