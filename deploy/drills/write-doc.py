@@ -30,8 +30,11 @@ def fmt(x, unit=""):
 
 def machine(doc):
     m = doc["machine"]
-    return (f"{m['nproc']} cores shared with other engineers' jobs, load average {m['loadavg_start'].split()[0]} "
-            f"at the start and {m['loadavg_end'].split()[0]} at the end")
+    start, end = float(m['loadavg_start'].split()[0]), float(m['loadavg_end'].split()[0])
+    # Above one runnable process per core besides the run's own, the machine was shared with other jobs.
+    shared = max(start, end) > int(m['nproc']) + 1
+    return (f"{m['nproc']} cores{' shared with other jobs' if shared else ', otherwise quiet'}, load average "
+            f"{m['loadavg_start'].split()[0]} at the start and {m['loadavg_end'].split()[0]} at the end")
 
 
 def drills_section(path, doc):
