@@ -1,7 +1,6 @@
 package io.aebridge.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.aebridge.serve.ServerConfig.Limits;
 import io.aebridge.serve.core.ServingException;
 import io.aebridge.serve.grpc.GrpcServer;
 import io.aebridge.serve.http.AutoencoderApi;
@@ -73,12 +72,17 @@ public final class ModelServer implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   /** The PEM material of {@link ServerConfig#tls()}, parsed once for both ports; {@code null} without TLS. */
   private final ServerTls tls;
+  /** The body limits {@link #bodyLimit} chooses from, made once rather than per request. */
+  private final BodyReader.Limit requestLimit;
+  private final BodyReader.Limit uploadLimit;
   /** The gRPC port's server; {@code null} while not started or when {@code grpcPort} is 0. */
   private volatile GrpcServer grpc;
 
   private ModelServer(ServerConfig config) {
     this.config = config;
     this.tls = config.tls() == null ? null : ServerTls.of(config.tls());
+    this.requestLimit = new BodyReader.Limit(config.limits().maxBodyBytes(), "limits.maxBodyBytes");
+    this.uploadLimit = new BodyReader.Limit(config.limits().maxUploadBytes(), "limits.maxUploadBytes");
     ServerMetrics metrics = new ServerMetrics();
     OpPolicy ops = OpPolicy.of(config.ops());
     ModelRepository repository = new ModelRepository(config, ops);
@@ -161,10 +165,8 @@ public final class ModelServer implements AutoCloseable {
 
   /** The most body bytes read for {@code request}: uploads have their own limit when management is on. */
   private BodyReader.Limit bodyLimit(org.eclipse.jetty.server.Request request) {
-    Limits limits = config.limits();
     return config.managementEnabled() && request.getHttpURI().getPath().startsWith("/v1/management/")
-        ? new BodyReader.Limit(limits.maxUploadBytes(), "limits.maxUploadBytes")
-        : new BodyReader.Limit(limits.maxBodyBytes(), "limits.maxBodyBytes");
+        ? uploadLimit : requestLimit;
   }
 
   private static final String START_ATTRIBUTE = "aebridge.start";

@@ -290,8 +290,8 @@ public final class Inference implements AutoCloseable {
     /**
      * Queues {@code p}. With {@code callerMayRun} (a caller that would block on the answer anyway, or one whose
      * runs are short, see {@link #runsAreShort}) and the queue idle with no delay to wait, the caller runs the batch
-     * itself: a lone request then costs no hand-off to a
-     * batch thread and back (two thread wake-ups, about as much as the model's own call on a small machine).
+     * itself: a lone request then costs no hand-off to a batch thread and back (two thread wake-ups, about as much
+     * as the model's own call on a small machine).
      * Requests that arrive meanwhile queue up and run next on the batch executor, as always.
      */
     void submit(Pending p, boolean callerMayRun) {
@@ -429,8 +429,9 @@ public final class Inference implements AutoCloseable {
         batch.forEach(this::runAlone);
         return;
       }
-      ranFor(System.nanoTime() - start);
-      first.stats.execution(model, first.handle.version(), rows, System.nanoTime() - start);
+      long took = System.nanoTime() - start;
+      ranFor(took);
+      first.stats.execution(model, first.handle.version(), rows, took);
       batch.forEach(p -> p.stats.queued(model, p.handle.version(), start - p.enqueuedAt));
       for (HostTensor out : outputs.values()) {
         long[] s = out.shape();
@@ -465,8 +466,9 @@ public final class Inference implements AutoCloseable {
         p.finish(null, e);
         return;
       }
-      ranFor(System.nanoTime() - start);
-      p.stats.execution(model, p.handle.version(), p.rows, System.nanoTime() - start);
+      long took = System.nanoTime() - start;
+      ranFor(took);
+      p.stats.execution(model, p.handle.version(), p.rows, took);
       p.stats.queued(model, p.handle.version(), start - p.enqueuedAt);
       p.finish(out, null);
     }
