@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.aebridge.serve.repository.VersionPolicy;
+import io.aebridge.spec.JsonPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -774,13 +775,13 @@ public record ServerConfig(
   /** Jackson's account of a bad file as one sentence naming the field: what was expected, what was found. */
   private static String explain(JsonProcessingException e, String format) {
     if (e instanceof UnrecognizedPropertyException u) {
-      String at = path(u.getPath().subList(0, u.getPath().size() - 1));
+      String at = JsonPaths.of(u.getPath().subList(0, u.getPath().size() - 1));
       TreeSet<String> known = new TreeSet<>();
       u.getKnownPropertyIds().forEach(k -> known.add(String.valueOf(k)));
       return "unknown field [" + (at.isEmpty() ? "" : at + ".") + u.getPropertyName() + "]; known: " + known;
     }
     if (e instanceof JsonMappingException m) {
-      String at = path(m.getPath());
+      String at = JsonPaths.of(m.getPath());
       for (Throwable c = m.getCause(); c != null; c = c.getCause()) {
         if (c instanceof IllegalArgumentException bad) {
           String msg = bad.getMessage().strip();
@@ -795,18 +796,6 @@ public record ServerConfig(
     var where = e.getLocation();
     return "not valid " + format + (where == null ? "" : " at line " + where.getLineNr() + ", column "
         + where.getColumnNr()) + ": " + e.getOriginalMessage();
-  }
-
-  private static String path(List<JsonMappingException.Reference> refs) {
-    StringBuilder b = new StringBuilder();
-    for (JsonMappingException.Reference r : refs) {
-      if (r.getFieldName() != null) {
-        b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
-      } else if (r.getIndex() >= 0) {
-        b.append('[').append(r.getIndex()).append(']');
-      }
-    }
-    return b.toString();
   }
 
   /** Where the parser is, as {@code models.m.versionPolicy}. */

@@ -232,14 +232,14 @@ public final class SpecJson {
   private static SpecException explain(JsonProcessingException e, JsonNode root) {
     List<JsonMappingException.Reference> refs = e instanceof JsonMappingException m ? m.getPath() : List.of();
     if (e instanceof UnrecognizedPropertyException u) {
-      String at = path(refs.subList(0, Math.max(0, refs.size() - 1)));
+      String at = JsonPaths.of(refs.subList(0, Math.max(0, refs.size() - 1)));
       TreeSet<String> known = new TreeSet<>();
       Collection<Object> ids = u.getKnownPropertyIds();
       ids.forEach(id -> known.add(String.valueOf(id)));
       return new SpecException((at.isEmpty() ? "" : at + ".") + u.getPropertyName(), u.getPropertyName(),
           "is not a known field; known fields are " + String.join(", ", known));
     }
-    String at = path(refs);
+    String at = JsonPaths.of(refs);
     for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
       if (c instanceof SpecException bad) {
         // An enum knows its allowed values but not where it sits in the document.
@@ -300,18 +300,6 @@ public final class SpecJson {
       }
     }
     return null;
-  }
-
-  private static String path(List<JsonMappingException.Reference> refs) {
-    StringBuilder b = new StringBuilder();
-    for (JsonMappingException.Reference r : refs) {
-      if (r.getFieldName() != null) {
-        b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
-      } else if (r.getIndex() >= 0) {
-        b.append('[').append(r.getIndex()).append(']');
-      }
-    }
-    return b.toString();
   }
 
   /** The value the document holds at {@code refs}, or {@code null}. */
