@@ -127,14 +127,8 @@ public final class AutoencoderApi {
   }
 
   private static void writeTensor(JsonGenerator g, String field, TensorSpec t) throws IOException {
-    g.writeObjectFieldStart(field);
-    g.writeStringField("name", t.key());
-    g.writeStringField("dtype", t.dtype().name());
-    if (t.rankKnown()) {
-      g.writeFieldName("shape");
-      TensorJson.writeShape(g, t.shape());
-    }
-    g.writeEndObject();
+    g.writeFieldName(field);
+    TensorJson.writeSpec(g, t);
   }
 
   /** Parses {@code {"instances": [...]}} for the one input of {@code sig}, reshaping flat samples to its shape. */

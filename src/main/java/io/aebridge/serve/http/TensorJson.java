@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import io.aebridge.load.HostTensor;
+import io.aebridge.load.TensorSpec;
 import io.aebridge.serve.core.ServingException;
 import io.aebridge.serve.core.Texts;
 import java.io.IOException;
@@ -214,6 +215,18 @@ public final class TensorJson {
       writeElement(g, t, i);
     }
     g.writeEndArray();
+  }
+
+  /** Writes a signature tensor as {@code {"name", "dtype", "shape"}} ({@code shape} only when its rank is known). */
+  static void writeSpec(JsonGenerator g, TensorSpec t) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("name", t.key());
+    g.writeStringField("dtype", t.dtype().name());
+    if (t.rankKnown()) {
+      g.writeFieldName("shape");
+      writeShape(g, t.shape());
+    }
+    g.writeEndObject();
   }
 
   /** Writes a shape as a JSON list of numbers. */

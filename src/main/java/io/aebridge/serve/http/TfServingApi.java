@@ -102,12 +102,12 @@ public final class TfServingApi {
               g.writeStringField("name", sig.key());
               g.writeArrayFieldStart("inputs");
               for (TensorSpec t : sig.inputs()) {
-                writeSpec(g, t);
+                TensorJson.writeSpec(g, t);
               }
               g.writeEndArray();
               g.writeArrayFieldStart("outputs");
               for (TensorSpec t : sig.outputs()) {
-                writeSpec(g, t);
+                TensorJson.writeSpec(g, t);
               }
               g.writeEndArray();
               g.writeEndObject();
@@ -123,17 +123,6 @@ public final class TfServingApi {
       g.writeEndArray();
       g.writeEndObject();
     });
-  }
-
-  private static void writeSpec(JsonGenerator g, TensorSpec t) throws IOException {
-    g.writeStartObject();
-    g.writeStringField("name", t.key());
-    g.writeStringField("dtype", t.dtype().name());
-    if (t.rankKnown()) {
-      g.writeFieldName("shape");
-      TensorJson.writeShape(g, t.shape());
-    }
-    g.writeEndObject();
   }
 
   /**
