@@ -19,17 +19,9 @@ AEBRIDGE_TOKEN="$token" AEBRIDGE_MAX_BODY_BYTES=32MiB AEBRIDGE_POLL_INTERVAL=0 \
   ./aebridge serve --models "$models" --port 0 --grpc-port -1 > "$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
-http_port="" grpc_port=""
-for _ in $(seq 1 600); do
-  line=$(grep -m1 '^Serving ' "$log" || true)
-  if [[ -n $line ]]; then
-    http_port=$(sed -E 's|.* at http://[^:]+:([0-9]+) .*|\1|' <<< "$line")
-    grpc_port=$(sed -E 's|.*gRPC on port ([0-9]+).*|\1|' <<< "$line")
-    break
-  fi
-  kill -0 "$server" 2>/dev/null || break
-  sleep 0.5
-done
+# shellcheck source=lib/server-ports.bash
+source tests/e2e/lib/server-ports.bash
+wait_for_ports "$log" "$server" http
 if [[ -z $grpc_port ]]; then
   echo "FAIL server started with gRPC (see $log)"; tail -20 "$log"; exit 1
 fi

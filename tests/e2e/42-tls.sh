@@ -38,17 +38,9 @@ AEBRIDGE_POLL_INTERVAL=0 ./aebridge serve --models "$models" --port 0 --grpc-por
   --tls-cert "$pki/server.crt" --tls-key "$pki/server.key" --tls-client-ca "$pki/ca.crt" > "$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
-http_port="" grpc_port=""
-for _ in $(seq 1 600); do
-  line=$(grep -m1 '^Serving ' "$log" || true)
-  if [[ -n $line ]]; then
-    http_port=$(sed -E 's|.* at https://[^:]+:([0-9]+) .*|\1|' <<< "$line")
-    grpc_port=$(sed -E 's|.*gRPC on port ([0-9]+).*|\1|' <<< "$line")
-    break
-  fi
-  kill -0 "$server" 2>/dev/null || break
-  sleep 0.5
-done
+# shellcheck source=lib/server-ports.bash
+source tests/e2e/lib/server-ports.bash
+wait_for_ports "$log" "$server" https
 if [[ -z $grpc_port || ! $http_port =~ ^[0-9]+$ ]]; then
   echo "FAIL server started with HTTPS and gRPC over TLS (see $log)"; tail -20 "$log"; exit 1
 fi
