@@ -13,6 +13,8 @@ import statistics
 import sys
 from pathlib import Path
 
+import readme_block
+
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
 BEGIN, END = "<!-- coldstart:begin -->", "<!-- coldstart:end -->"
@@ -98,13 +100,11 @@ def main() -> int:
             print("coldstart-doc: no bench/results/coldstart-*.json", file=sys.stderr)
             return 1
         path = found[-1]
-    text = README.read_text()
-    if BEGIN not in text or END not in text:
-        print(f"coldstart-doc: README.md lacks the {BEGIN} … {END} markers", file=sys.stderr)
+    try:
+        readme_block.replace(README, BEGIN, END, render(path))
+    except ValueError as e:
+        print(f"coldstart-doc: {e}", file=sys.stderr)
         return 1
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    README.write_text(head + BEGIN + "\n" + render(path) + "\n" + END + tail)
     print(f"coldstart-doc: README.md cold-start figures from {path.relative_to(REPO)}")
     return 0
 

@@ -30,6 +30,8 @@ import sys
 import time
 from pathlib import Path
 
+import readme_block
+
 # HTTP/2 connections per gRPC point. The Python server's worker processes share the port through SO_REUSEPORT,
 # which spreads connections, not calls: over one connection a single worker would take all the load.
 CONNECTIONS = 4
@@ -307,9 +309,7 @@ def write_readme(result: Path, readme: Path) -> None:
                  "servers.")
     lines.append("")
     print_readme(data["grpc"], lines.append)
-    text = readme.read_text()
-    a, b = text.index(BEGIN) + len(BEGIN), text.index(END)
-    readme.write_text(text[:a] + "\n" + "\n".join(lines) + "\n" + text[b:])
+    readme_block.replace(readme, BEGIN, END, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ import json
 import sys
 from pathlib import Path
 
+import readme_block
+
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
 BEGIN, END = "<!-- train-bench:begin -->", "<!-- train-bench:end -->"
@@ -91,13 +93,11 @@ def main() -> int:
             print("train-doc: no bench/results/full-*.json with a complete train part", file=sys.stderr)
             return 1
         path = max(found, key=lambda p: json.loads(p.read_text())["started"])
-    text = README.read_text()
-    if BEGIN not in text or END not in text:
-        print(f"train-doc: README.md lacks the {BEGIN} … {END} markers", file=sys.stderr)
+    try:
+        readme_block.replace(README, BEGIN, END, render(path))
+    except ValueError as e:
+        print(f"train-doc: {e}", file=sys.stderr)
         return 1
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    README.write_text(head + BEGIN + "\n" + render(path) + "\n" + END + tail)
     print(f"train-doc: README.md training figures from {path.relative_to(REPO)}")
     return 0
 
