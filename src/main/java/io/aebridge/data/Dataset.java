@@ -1,6 +1,7 @@
 package io.aebridge.data;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -75,6 +76,40 @@ public record Dataset(float[] values, int count, int height, int width, int chan
       }
     }
     return new Dataset(picked, indices.length, height, width, channels, pickedLabels, newSource);
+  }
+
+  /**
+   * The samples of {@code parts}, one after the other; labels are kept when every part has them.
+   *
+   * @throws IllegalArgumentException when {@code parts} is empty or the parts' sample shapes differ
+   */
+  public static Dataset concat(List<Dataset> parts, String source) {
+    if (parts.isEmpty()) {
+      throw new IllegalArgumentException("concat needs at least one dataset, found none");
+    }
+    Dataset first = parts.get(0);
+    int total = 0;
+    boolean labelled = true;
+    for (Dataset part : parts) {
+      if (part.height != first.height || part.width != first.width || part.channels != first.channels) {
+        throw new IllegalArgumentException("concat needs samples of one shape, " + first.height + "×" + first.width
+            + "×" + first.channels + " (" + first.source + "), found " + part.height + "×" + part.width + "×"
+            + part.channels + " (" + part.source + ")");
+      }
+      total = Math.addExact(total, part.count);
+      labelled &= part.labels != null;
+    }
+    float[] joined = new float[Math.multiplyExact(total, first.sampleSize())];
+    int[] joinedLabels = labelled ? new int[total] : null;
+    int at = 0;
+    for (Dataset part : parts) {
+      System.arraycopy(part.values, 0, joined, at * first.sampleSize(), part.values.length);
+      if (joinedLabels != null) {
+        System.arraycopy(part.labels, 0, joinedLabels, at, part.count);
+      }
+      at += part.count;
+    }
+    return new Dataset(joined, total, first.height, first.width, first.channels, joinedLabels, source);
   }
 
   /** The first {@code n} samples (all of them when {@code n >= count}). */

@@ -48,6 +48,24 @@ final class ImageMath {
     return out;
   }
 
+  /** Each image of {@code images} mirrored left to right (same count and shape, no labels). */
+  static io.aebridge.data.Dataset mirrored(io.aebridge.data.Dataset images) {
+    int h = images.height();
+    int w = images.width();
+    int c = images.channels();
+    float[] from = images.values();
+    float[] to = new float[from.length];
+    for (int n = 0; n < images.count(); n++) {
+      for (int y = 0; y < h; y++) {
+        int row = (n * h + y) * w;
+        for (int x = 0; x < w; x++) {
+          System.arraycopy(from, (row + w - 1 - x) * c, to, (row + x) * c, c);
+        }
+      }
+    }
+    return new io.aebridge.data.Dataset(to, images.count(), h, w, c, null, images.source() + " mirrored");
+  }
+
   /**
    * The 3×3 median filter per channel (edges replicated): the classic baseline against impulse noise and thin
    * strokes, applied to {@code count} samples of {@code h × w × c}.
