@@ -61,7 +61,7 @@ public final class WatermarkStudy {
         EmojiImages.dataset(emoji.validation(), Integer.MAX_VALUE, side, EmojiImages.Form.RGB, "validation");
     Dataset test = EmojiImages.dataset(emoji.test(), Integer.MAX_VALUE, side, EmojiImages.Form.RGB, "test");
     if (flip) {
-      train = concat(List.of(train, mirrored(train)));
+      train = Dataset.concat(List.of(train, ImageMath.mirrored(train)), "train and its mirror images");
     }
     List<Dataset> inputs = new ArrayList<>();
     List<Dataset> targets = new ArrayList<>();
@@ -80,7 +80,8 @@ public final class WatermarkStudy {
         .training(new TrainingSpec(OptimizerKind.ADAM, learningRate, epochs, batch, 0, TrainingSpec.SEED_DEFAULT, 0))
         .build();
     long started = System.nanoTime();
-    TrainingData data = new TrainingData(concat(inputs), concat(targets), markedValidation, validation);
+    TrainingData data = new TrainingData(Dataset.concat(inputs, "watermarked"), Dataset.concat(targets, "clean"),
+        markedValidation, validation);
     try (TrainedModel model = new Trainer().train(spec, data, new ProgressListener() {
       @Override
       public void onEpoch(EpochStats s, int total) {
@@ -116,33 +117,5 @@ public final class WatermarkStudy {
           (double) markedCount / clean.length, onMarked / clean.length, markedCount, onUntouched / clean.length,
           validationRatio, (System.nanoTime() - started) / 1e9);
     }
-  }
-
-  private static Dataset concat(List<Dataset> parts) {
-    Dataset first = parts.get(0);
-    int count = parts.stream().mapToInt(Dataset::count).sum();
-    float[] values = new float[count * first.sampleSize()];
-    int at = 0;
-    for (Dataset part : parts) {
-      System.arraycopy(part.values(), 0, values, at, part.values().length);
-      at += part.values().length;
-    }
-    return new Dataset(values, count, first.height(), first.width(), first.channels(), null, first.source());
-  }
-
-  private static Dataset mirrored(Dataset images) {
-    int h = images.height();
-    int w = images.width();
-    int c = images.channels();
-    float[] from = images.values();
-    float[] values = new float[from.length];
-    for (int n = 0; n < images.count(); n++) {
-      for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          System.arraycopy(from, ((n * h + y) * w + (w - 1 - x)) * c, values, ((n * h + y) * w + x) * c, c);
-        }
-      }
-    }
-    return new Dataset(values, images.count(), h, w, c, null, images.source() + " mirrored");
   }
 }
